@@ -1,1 +1,29 @@
-//! placeholder
+//! Hearth's storage: one code path over SQLite (embedded default) and
+//! PostgreSQL (scale-out), picked from the database URL. Owns the schema and
+//! its migrations, the access-scope filter on every personal-data query, the
+//! version check on every update, the change sequence and the audit trail.
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod bulk;
+pub mod db;
+pub mod error;
+pub mod migrate;
+pub mod orgs;
+pub mod register;
+pub mod users;
+
+pub use db::{Backend, Db};
+pub use error::StoreError;
+
+/// A new UUIDv7 primary key as text.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Opens the database at `url` and brings its schema up to date.
+pub fn open_and_migrate(url: &str) -> Result<Db, StoreError> {
+    let db = Db::open(url)?;
+    migrate::migrate(&db)?;
+    Ok(db)
+}

@@ -1,0 +1,40 @@
+//! The web server answers on 127.0.0.1:0 against a fresh database.
+
+use super::*;
+
+/// Starts the server on a free port; returns its base URL and a runtime
+/// that keeps it alive.
+pub fn spawn_app(db: hearth_store::Db) -> (String, tokio::runtime::Runtime) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    rt.spawn(hearth_web::serve(
+        listener,
+        hearth_web::AppState { db },
+        std::future::pending(),
+    ));
+    (format!("http://{addr}"), rt)
+}
+
+both!(health_check_reports_the_backend, |kind| {
+    let t = TestDb::new(kind);
+    let (base, rt) = spawn_app(t.db.clone());
+    let body: serde_json::Value = rt.block_on(async {
+        reqwest::get(format!("{base}/healthz")).await.unwrap_or_else(|e| panic!("{e}"))
+            .json().await.unwrap_or_else(|e| panic!("{e}"))
+    });
+    let expected = if kind == Kind::Sqlite { "sqlite" } else { "postgres" };
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["database"], expected);
+    assert_eq!(body["migrations"], hearth_store::migrate::latest_version());
+    let home = rt.block_on(async {
+        reqwest::get(format!("{base}/")).await.unwrap_or_else(|e| panic!("{e}")).text().await.unwrap_or_default()
+    });
+    assert!(home.contains("乡镇计生与妇幼健康服务管理系统"));
+});

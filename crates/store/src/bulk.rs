@@ -1,0 +1,612 @@
+//! Bulk loading: the demo town and person imports. Each backend's fast lane
+//! (a prepared-statement loop on SQLite, `COPY` on PostgreSQL) sits behind
+//! one [`BulkWriter`]; the business SQL that turns staged rows into register
+//! rows is shared by both backends.
+
+use crate::audit::{self, Action};
+use crate::db::{Backend, P, Tx};
+use crate::error::StoreError;
+use crate::{Db, new_id, orgs};
+use hearth_core::Lang;
+use hearth_core::Reason;
+use hearth_core::dates::{fmt_date, now_utc};
+use hearth_core::demo::{self, DemoConfig, VillageBatch};
+use hearth_core::import::{Outcome, Reader, RowError};
+use hearth_core::scope::{Permission, Scope};
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+
+/// Writes many rows into one table inside a transaction, by the fastest
+/// route each backend offers. Rows that carry a change sequence get it
+/// stamped here: from a reserved counter range on SQLite, from the
+/// sequence default on PostgreSQL.
+pub(crate) enum BulkWriter<'t> {
+    Sqlite {
+        tx: &'t rusqlite::Transaction<'t>,
+        stmt: rusqlite::CachedStatement<'t>,
+        stamp: bool,
+        next_seq: i64,
+        rows: i64,
+    },
+    Pg {
+        copy: postgres::CopyInWriter<'t>,
+        line: Vec<u8>,
+    },
+}
+
+impl<'t> BulkWriter<'t> {
+    /// Opens a writer for `table(cols…)`. With `stamp`, the table's
+    /// `change_seq` column is filled for each row as well.
+    pub(crate) fn open(
+        tx: &'t mut Tx<'_>,
+        table: &str,
+        cols: &[&str],
+        stamp: bool,
+    ) -> Result<BulkWriter<'t>, StoreError> {
+        match tx.backend() {
+            Backend::Sqlite => {
+                let tx = tx
+                    .sqlite()
+                    .ok_or_else(|| StoreError::Db("backend mismatch".into()))?;
+                let tx: &'t rusqlite::Transaction<'t> = tx;
+                let next_seq: i64 = if stamp {
+                    tx.query_row("SELECT value + 1 FROM change_counter WHERE id = 1", [], |r| r.get(0))?
+                } else {
+                    0
+                };
+                let mut all: Vec<&str> = cols.to_vec();
+                if stamp {
+                    all.push("change_seq");
+                }
+                let marks: Vec<String> = (1..=all.len()).map(|i| format!("?{i}")).collect();
+                let sql = format!(
+                    "INSERT INTO {table} ({}) VALUES ({})",
+                    all.join(", "),
+                    marks.join(", ")
+                );
+                let stmt = tx.prepare_cached(&sql)?;
+                Ok(BulkWriter::Sqlite {
+                    tx,
+                    stmt,
+                    stamp,
+                    next_seq,
+                    rows: 0,
+                })
+            }
+            Backend::Postgres => {
+                let tx = tx
+                    .postgres()
+                    .ok_or_else(|| StoreError::Db("backend mismatch".into()))?;
+                let sql = format!("COPY {table} ({}) FROM STDIN", cols.join(", "));
+                Ok(BulkWriter::Pg {
+                    copy: tx.copy_in(&sql)?,
+                    line: Vec::with_capacity(512),
+                })
+            }
+        }
+    }
+
+    /// Writes one row; values in the order of the columns given to `open`.
+    pub(crate) fn row(&mut self, vals: &[P<'_>]) -> Result<(), StoreError> {
+        match self {
+            BulkWriter::Sqlite {
+                stmt,
+                stamp,
+                next_seq,
+                rows,
+                ..
+            } => {
+                for (i, v) in vals.iter().enumerate() {
+                    stmt.raw_bind_parameter(i + 1, v)?;
+                }
+                if *stamp {
+                    stmt.raw_bind_parameter(vals.len() + 1, *next_seq + *rows)?;
+                }
+                stmt.raw_execute()?;
+                *rows += 1;
+                Ok(())
+            }
+            BulkWriter::Pg { copy, line } => {
+                line.clear();
+                for (i, v) in vals.iter().enumerate() {
+                    if i > 0 {
+                        line.push(b'\t');
+                    }
+                    match v {
+                        P::Null => line.extend_from_slice(b"\\N"),
+                        P::I(n) => {
+                            let _ = write!(line, "{n}");
+                        }
+                        P::T(s) => copy_escape(line, s),
+                    }
+                }
+                line.push(b'\n');
+                copy.write_all(line)
+                    .map_err(|e| StoreError::Db(format!("COPY: {e}")))
+            }
+        }
+    }
+
+    /// Ends the load; returns the number of rows written.
+    pub(crate) fn finish(self) -> Result<u64, StoreError> {
+        match self {
+            BulkWriter::Sqlite {
+                tx, stamp, rows, ..
+            } => {
+                if stamp && rows > 0 {
+                    tx.execute(
+                        "UPDATE change_counter SET value = value + ?1 WHERE id = 1",
+                        [rows],
+                    )?;
+                }
+                Ok(rows as u64)
+            }
+            BulkWriter::Pg { copy, .. } => Ok(copy.finish()?),
+        }
+    }
+}
+
+/// Escapes a value for PostgreSQL's COPY text format.
+fn copy_escape(out: &mut Vec<u8>, s: &str) {
+    for b in s.bytes() {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            _ => out.push(b),
+        }
+    }
+}
+
+/// The SQL that stamps a change sequence on rows made by a set-based
+/// statement: on SQLite `base + offset` from a reserved range, on PostgreSQL
+/// the sequence itself.
+fn seq_expr(backend: Backend, base: i64, offset_expr: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("({base} + {offset_expr})"),
+        Backend::Postgres => "nextval('change_seq')".to_string(),
+    }
+}
+
+// ---- the demo town ----------------------------------------------------------
+
+/// What a demo load wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadStats {
+    pub org_units: u64,
+    pub households: u64,
+    pub persons: u64,
+    pub couples: u64,
+    pub registrations: u64,
+    pub users: u64,
+}
+
+/// Builds the demo town into an empty, migrated database in one
+/// transaction: org units, demo accounts (all with `password_hash`), and
+/// the generated population. `progress` is called after each village with
+/// the number of persons written so far.
+pub fn load_demo(
+    db: &Db,
+    cfg: &DemoConfig,
+    password_hash: &str,
+    progress: &mut dyn FnMut(u64),
+) -> Result<LoadStats, StoreError> {
+    let scope = Scope::system("demo");
+    db.write(|tx| {
+        let mut stats = LoadStats::default();
+        let units = demo::org_units(cfg);
+        orgs::upsert_in(tx, &units)?;
+        stats.org_units = units.len() as u64;
+        let now = now_utc();
+        for a in demo::demo_accounts(&units) {
+            let seq = tx.next_seq()?;
+            tx.exec(
+                "INSERT INTO app_user (id, username, display_name, password_hash, role, org_code,
+                     disabled, named_access, version, change_seq, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, 0, 0, 1, $7, $8, $8)
+                 ON CONFLICT (username) DO NOTHING",
+                &[
+                    P::T(&new_id()),
+                    P::T(&a.username),
+                    P::T(&a.display_name),
+                    P::T(password_hash),
+                    P::T(a.role.code()),
+                    P::T(&a.org_code),
+                    P::I(seq),
+                    P::T(&now),
+                ],
+            )?;
+            stats.users += 1;
+        }
+        demo::generate(cfg, |batch: VillageBatch| {
+            write_batch(tx, &batch, &now, &mut stats)?;
+            progress(stats.persons);
+            Ok::<(), StoreError>(())
+        })?;
+        audit::record(
+            tx,
+            &scope,
+            Action::Create,
+            "demo",
+            None,
+            Some(&format!("{} persons, seed {}", stats.persons, cfg.seed)),
+        )?;
+        Ok(stats)
+    })
+}
+
+fn write_batch(
+    tx: &mut Tx<'_>,
+    b: &VillageBatch,
+    now: &str,
+    stats: &mut LoadStats,
+) -> Result<(), StoreError> {
+    let mut w = BulkWriter::open(
+        tx,
+        "household",
+        &[
+            "id", "village_code", "number", "address", "head_person_id", "family_planning",
+            "poor_family_planning", "only_child", "two_daughters", "girl_family", "version",
+            "created_at", "updated_at",
+        ],
+        true,
+    )?;
+    for h in &b.households {
+        w.row(&[
+            P::T(&h.id),
+            P::T(&h.village_code),
+            P::T(&h.number),
+            P::T(&h.address),
+            (&h.head_person_id).into(),
+            h.flags.family_planning.into(),
+            h.flags.poor_family_planning.into(),
+            h.flags.only_child.into(),
+            h.flags.two_daughters.into(),
+            h.flags.girl_family.into(),
+            P::I(1),
+            P::T(now),
+            P::T(now),
+        ])?;
+    }
+    stats.households += w.finish()?;
+
+    let mut w = BulkWriter::open(
+        tx,
+        "person",
+        &[
+            "id", "resident_id", "name", "sex", "birth_date", "phone", "marital_status",
+            "household_id", "relation", "village_code", "version", "created_at", "updated_at",
+        ],
+        true,
+    )?;
+    for p in &b.persons {
+        w.row(&[
+            P::T(&p.id),
+            P::T(&p.resident_id),
+            P::T(&p.name),
+            P::I(p.sex.code()),
+            P::T(&p.birth_date),
+            (&p.phone).into(),
+            p.marital_status.map(|m| m.code()).into(),
+            (&p.household_id).into(),
+            p.relation.map(|r| r.code()).into(),
+            P::T(&p.village_code),
+            P::I(1),
+            P::T(now),
+            P::T(now),
+        ])?;
+    }
+    stats.persons += w.finish()?;
+
+    let mut w = BulkWriter::open(
+        tx,
+        "couple",
+        &[
+            "id", "wife_id", "husband_id", "marriage_date", "village_code", "version",
+            "created_at", "updated_at",
+        ],
+        true,
+    )?;
+    for c in &b.couples {
+        w.row(&[
+            P::T(&c.id),
+            P::T(&c.wife_id),
+            P::T(&c.husband_id),
+            (&c.marriage_date).into(),
+            P::T(&c.village_code),
+            P::I(1),
+            P::T(now),
+            P::T(now),
+        ])?;
+    }
+    stats.couples += w.finish()?;
+
+    let mut w = BulkWriter::open(
+        tx,
+        "birth_registration",
+        &[
+            "id", "couple_id", "village_code", "child_order", "number", "issued_on", "status",
+            "status_reason", "review_due", "last_reviewed_on", "version", "created_at",
+            "updated_at",
+        ],
+        true,
+    )?;
+    for r in &b.registrations {
+        w.row(&[
+            P::T(&r.id),
+            P::T(&r.couple_id),
+            P::T(&r.village_code),
+            P::I(r.child_order),
+            P::T(&r.number),
+            P::T(&r.issued_on),
+            P::T(r.status.code()),
+            (&r.status_reason).into(),
+            P::T(&r.review_due),
+            (&r.last_reviewed_on).into(),
+            P::I(1),
+            P::T(now),
+            P::T(now),
+        ])?;
+    }
+    stats.registrations += w.finish()?;
+    Ok(())
+}
+
+/// True when the database already holds a population (a demo is reused).
+pub fn has_persons(db: &Db) -> Result<bool, StoreError> {
+    db.read(|tx| Ok(tx.query_opt("SELECT 1 FROM person LIMIT 1", &[])?.is_some()))
+}
+
+// ---- person import ----------------------------------------------------------
+
+/// What an import did (or, on a dry run, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportSummary {
+    pub dry_run: bool,
+    /// Data rows read (blank rows not counted).
+    pub rows: u64,
+    pub valid: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub households_created: u64,
+    pub errors: Vec<RowError>,
+}
+
+const STAGE_DDL: &str = "CREATE TEMP TABLE import_stage (
+    row_no           BIGINT PRIMARY KEY,
+    resident_id      TEXT NOT NULL,
+    name             TEXT NOT NULL,
+    sex              BIGINT NOT NULL,
+    birth_date       TEXT NOT NULL,
+    phone            TEXT,
+    marital_status   TEXT,
+    village_code     TEXT NOT NULL,
+    household_number TEXT,
+    relation         TEXT,
+    address          TEXT NOT NULL,
+    person_id        TEXT NOT NULL,
+    household_id     TEXT
+)";
+
+/// Imports persons from a file reader. Every row is validated; valid rows
+/// are written in one transaction (all or nothing); a dry run goes through
+/// the very same steps and rolls back. The resident ID is the natural key:
+/// a known person is updated where the file differs and left alone where it
+/// does not, so re-importing a file creates no duplicates. A row naming a
+/// person registered outside the importer's area is refused.
+pub fn import_persons(
+    db: &Db,
+    scope: &Scope,
+    reader: &mut Reader,
+    today: chrono::NaiveDate,
+    lang: Lang,
+    dry_run: bool,
+    progress: &mut dyn FnMut(u64),
+) -> Result<ImportSummary, StoreError> {
+    if !scope.can(Permission::WriteRegister) {
+        return Err(StoreError::Forbidden);
+    }
+    let run = |tx: &mut Tx<'_>| import_in(tx, scope, reader, today, lang, dry_run, progress);
+    if dry_run { db.trial(run) } else { db.write(run) }
+}
+
+fn import_in(
+    tx: &mut Tx<'_>,
+    scope: &Scope,
+    reader: &mut Reader,
+    today: chrono::NaiveDate,
+    lang: Lang,
+    dry_run: bool,
+    progress: &mut dyn FnMut(u64),
+) -> Result<ImportSummary, StoreError> {
+    let backend = tx.backend();
+    let mut sum = ImportSummary {
+        dry_run,
+        ..ImportSummary::default()
+    };
+    let in_scope: HashSet<String> = orgs::villages_in_scope(tx, scope)?.into_iter().collect();
+    let all: HashSet<String> = tx
+        .query("SELECT code FROM org_unit WHERE level = 'village'", &[])?
+        .iter()
+        .map(|r| r.str(0))
+        .collect();
+    let check = |code: &str| -> Option<Reason> {
+        if in_scope.contains(code) {
+            None
+        } else if all.contains(code) {
+            Some(Reason::OutOfScope)
+        } else {
+            Some(Reason::UnknownOrg)
+        }
+    };
+
+    tx.batch("DROP TABLE IF EXISTS import_stage")?;
+    tx.batch(STAGE_DDL)?;
+    let mut households: HashMap<(String, String), String> = HashMap::new();
+    let mut max_row: i64 = 0;
+    {
+        let mut w = BulkWriter::open(
+            tx,
+            "import_stage",
+            &[
+                "row_no", "resident_id", "name", "sex", "birth_date", "phone", "marital_status",
+                "village_code", "household_number", "relation", "address", "person_id",
+                "household_id",
+            ],
+            false,
+        )?;
+        while let Some(outcome) = reader.next_outcome(today, lang, &check) {
+            sum.rows += 1;
+            match outcome {
+                Outcome::Errors(errs) => sum.errors.extend(errs),
+                Outcome::Row(r) => {
+                    sum.valid += 1;
+                    let p = &r.person;
+                    let village = p.village_code.as_str();
+                    let hh_id = r.household_number.as_ref().map(|n| {
+                        households
+                            .entry((village.to_string(), n.clone()))
+                            .or_insert_with(new_id)
+                            .clone()
+                    });
+                    let row_no = i64::try_from(r.row).unwrap_or(i64::MAX);
+                    max_row = max_row.max(row_no);
+                    w.row(&[
+                        P::I(row_no),
+                        P::T(p.resident_id.as_str()),
+                        P::T(p.name.as_str()),
+                        P::I(p.sex.code()),
+                        P::T(&fmt_date(p.birth_date)),
+                        p.phone.as_ref().map(|x| x.as_str()).into(),
+                        p.marital_status.map(|m| m.code()).into(),
+                        P::T(village),
+                        (&r.household_number).into(),
+                        p.relation.map(|x| x.code()).into(),
+                        P::T(&r.address),
+                        P::T(&new_id()),
+                        (&hh_id).into(),
+                    ])?;
+                }
+            }
+            if sum.rows % 10_000 == 0 {
+                progress(sum.rows);
+            }
+        }
+        w.finish()?;
+    }
+    drop(households);
+    progress(sum.rows);
+
+    let (lo, hi) = scope.code_range();
+    // A resident ID already registered outside the importer's area.
+    let foreign = tx.query(
+        "SELECT s.row_no FROM import_stage s JOIN person p ON p.resident_id = s.resident_id
+         WHERE p.village_code < $1 OR p.village_code >= $2 ORDER BY s.row_no",
+        &[P::T(&lo), P::T(&hi)],
+    )?;
+    for r in &foreign {
+        sum.valid -= 1;
+        sum.errors.push(RowError {
+            row: usize::try_from(r.i64(0)).unwrap_or(0),
+            column: "身份证号".into(),
+            code: Reason::OutOfScope.code().into(),
+            message: Reason::OutOfScope.message(lang),
+        });
+    }
+    if !foreign.is_empty() {
+        tx.exec(
+            "DELETE FROM import_stage WHERE resident_id IN
+                 (SELECT p.resident_id FROM person p WHERE p.village_code < $1 OR p.village_code >= $2)",
+            &[P::T(&lo), P::T(&hi)],
+        )?;
+    }
+    sum.errors.sort_by_key(|e| e.row);
+
+    let existing = tx
+        .query_one(
+            "SELECT COUNT(*) FROM import_stage s JOIN person p ON p.resident_id = s.resident_id",
+            &[],
+        )?
+        .i64(0);
+    let base = match backend {
+        Backend::Sqlite => tx.reserve_seq_sqlite(2 * max_row + 2)?,
+        Backend::Postgres => 0,
+    };
+    let now = now_utc();
+    let hh_seq = seq_expr(backend, base + max_row + 1, "MIN(row_no)");
+    sum.households_created = tx.exec(
+        &format!(
+            "INSERT INTO household (id, village_code, number, address, version, change_seq,
+                 created_at, updated_at)
+             SELECT MIN(household_id), village_code, household_number, MAX(address), 1, {hh_seq}, $1, $1
+             FROM import_stage WHERE household_number IS NOT NULL
+             GROUP BY village_code, household_number
+             ON CONFLICT (village_code, number) DO NOTHING"
+        ),
+        &[P::T(&now)],
+    )?;
+    let p_seq = seq_expr(backend, base, "s.row_no");
+    let affected = tx.exec(
+        &format!(
+            "INSERT INTO person (id, resident_id, name, sex, birth_date, phone, marital_status,
+                 household_id, relation, village_code, version, change_seq, created_at, updated_at)
+             SELECT s.person_id, s.resident_id, s.name, s.sex, s.birth_date, s.phone,
+                 s.marital_status, h.id, s.relation, s.village_code, 1, {p_seq}, $1, $1
+             FROM import_stage s
+             LEFT JOIN household h ON h.village_code = s.village_code AND h.number = s.household_number
+             WHERE true
+             ON CONFLICT (resident_id) DO UPDATE SET
+                 name = excluded.name,
+                 sex = excluded.sex,
+                 birth_date = excluded.birth_date,
+                 phone = COALESCE(excluded.phone, person.phone),
+                 marital_status = COALESCE(excluded.marital_status, person.marital_status),
+                 household_id = COALESCE(excluded.household_id, person.household_id),
+                 relation = COALESCE(excluded.relation, person.relation),
+                 village_code = excluded.village_code,
+                 version = person.version + 1,
+                 change_seq = excluded.change_seq,
+                 updated_at = excluded.updated_at
+             WHERE person.name IS DISTINCT FROM excluded.name
+                OR person.village_code IS DISTINCT FROM excluded.village_code
+                OR COALESCE(excluded.phone, person.phone) IS DISTINCT FROM person.phone
+                OR COALESCE(excluded.marital_status, person.marital_status) IS DISTINCT FROM person.marital_status
+                OR COALESCE(excluded.household_id, person.household_id) IS DISTINCT FROM person.household_id
+                OR COALESCE(excluded.relation, person.relation) IS DISTINCT FROM person.relation"
+        ),
+        &[P::T(&now)],
+    )?;
+    let staged = tx.query_one("SELECT COUNT(*) FROM import_stage", &[])?.i64(0);
+    sum.created = u64::try_from(staged - existing).unwrap_or(0);
+    sum.updated = affected.saturating_sub(sum.created);
+    sum.unchanged = u64::try_from(existing).unwrap_or(0).saturating_sub(sum.updated);
+    tx.exec(
+        "UPDATE household SET head_person_id =
+             (SELECT p.id FROM person p WHERE p.household_id = household.id AND p.relation = 'head'
+              ORDER BY p.id LIMIT 1)
+         WHERE id IN (SELECT h.id FROM import_stage s
+                      JOIN household h ON h.village_code = s.village_code AND h.number = s.household_number
+                      WHERE s.relation = 'head')",
+        &[],
+    )?;
+    tx.batch("DROP TABLE import_stage")?;
+    audit::record(
+        tx,
+        scope,
+        Action::Import,
+        "person",
+        None,
+        Some(&format!(
+            "rows {} valid {} created {} updated {} errors {}{}",
+            sum.rows,
+            sum.valid,
+            sum.created,
+            sum.updated,
+            sum.errors.len(),
+            if dry_run { " (dry run)" } else { "" }
+        )),
+    )?;
+    Ok(sum)
+}

@@ -1,0 +1,68 @@
+//! Schema migrations, embedded in the binary. Each migration has a portable
+//! part shared by both backends and a small backend-specific part (the
+//! change sequence, triggers); they run in order, each in one transaction.
+
+use crate::db::{Backend, Db, P};
+use crate::error::StoreError;
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    shared: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "register",
+    shared: include_str!("../migrations/0001_register.sql"),
+    sqlite: include_str!("../migrations/0001_register.sqlite.sql"),
+    postgres: include_str!("../migrations/0001_register.postgres.sql"),
+}];
+
+/// Brings the schema up to date; returns the versions applied now.
+pub fn migrate(db: &Db) -> Result<Vec<i64>, StoreError> {
+    db.write(|tx| {
+        if tx.backend() == Backend::Postgres {
+            // Two servers starting at once must not both migrate.
+            tx.query("SELECT pg_advisory_xact_lock(4_327_841)", &[])?;
+        }
+        tx.batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version    BIGINT PRIMARY KEY,
+                name       TEXT NOT NULL,
+                applied_at TEXT NOT NULL
+            )",
+        )?;
+        let done: Vec<i64> = tx
+            .query("SELECT version FROM schema_migrations", &[])?
+            .iter()
+            .map(|r| r.i64(0))
+            .collect();
+        let mut applied = Vec::new();
+        for m in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
+            tx.batch(m.shared)?;
+            tx.batch(match tx.backend() {
+                Backend::Sqlite => m.sqlite,
+                Backend::Postgres => m.postgres,
+            })?;
+            tx.exec(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                &[
+                    P::I(m.version),
+                    P::T(m.name),
+                    P::T(&hearth_core::dates::now_utc()),
+                ],
+            )?;
+            tracing::info!(version = m.version, name = m.name, "migration applied");
+            applied.push(m.version);
+        }
+        Ok(applied)
+    })
+}
+
+/// The highest migration version this binary knows.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)
+}

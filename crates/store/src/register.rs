@@ -1,0 +1,704 @@
+//! The register (一户式管理): households, persons, couples and birth
+//! registrations. Every function takes the caller's [`Scope`] and can only
+//! see or change rows whose village lies inside it; a row outside the scope
+//! answers `NotFound`, exactly as a missing row does. Every view of a named
+//! record and every change is written to the audit trail in the same
+//! transaction.
+
+use crate::audit::{self, Action};
+use crate::db::{P, Row, Tx};
+use crate::error::StoreError;
+use crate::{Db, new_id};
+use hearth_core::Reason;
+use hearth_core::dates::{fmt_date, now_utc};
+use hearth_core::household::{Household, HouseholdFlags, NewHousehold};
+use hearth_core::person::{MaritalStatus, Person, Relation, Sex, ValidPerson};
+use hearth_core::registration::{
+    BirthRegistration, Couple, NewRegistration, RegistrationStatus, cancellation_reason,
+    next_review,
+};
+use hearth_core::scope::{Permission, Scope};
+
+fn require(scope: &Scope, p: Permission) -> Result<(), StoreError> {
+    if scope.can(p) {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden)
+    }
+}
+
+/// Refuses a write naming a village outside the scope, or one that does
+/// not exist, as a field error the user can act on.
+fn check_village(tx: &mut Tx<'_>, scope: &Scope, village: &str) -> Result<(), StoreError> {
+    if !scope.covers(village) {
+        return Err(StoreError::field("village_code", Reason::OutOfScope));
+    }
+    if tx
+        .query_opt(
+            "SELECT 1 FROM org_unit WHERE code = $1 AND level = 'village'",
+            &[P::T(village)],
+        )?
+        .is_none()
+    {
+        return Err(StoreError::field("village_code", Reason::UnknownOrg));
+    }
+    Ok(())
+}
+
+/// After an update matched no row: a stale version if the row exists in
+/// scope, otherwise not found.
+fn conflict_or_missing(
+    tx: &mut Tx<'_>,
+    table: &str,
+    id: &str,
+    scope: &Scope,
+) -> StoreError {
+    let (lo, hi) = scope.code_range();
+    let sql = format!(
+        "SELECT version FROM {table} WHERE id = $1 AND village_code >= $2 AND village_code < $3"
+    );
+    match tx.query_opt(&sql, &[P::T(id), P::T(&lo), P::T(&hi)]) {
+        Ok(Some(r)) => StoreError::Conflict { current: r.i64(0) },
+        Ok(None) => StoreError::NotFound,
+        Err(e) => e,
+    }
+}
+
+// ---- households -------------------------------------------------------------
+
+const HH_COLS: &str = "id, village_code, number, address, head_person_id, family_planning, \
+     poor_family_planning, only_child, two_daughters, girl_family, version, change_seq";
+
+fn household_from(r: &Row) -> Household {
+    Household {
+        id: r.str(0),
+        village_code: r.str(1),
+        number: r.str(2),
+        address: r.str(3),
+        head_person_id: r.opt_str(4),
+        flags: HouseholdFlags {
+            family_planning: r.bool(5),
+            poor_family_planning: r.bool(6),
+            only_child: r.bool(7),
+            two_daughters: r.bool(8),
+            girl_family: r.bool(9),
+        },
+        version: r.i64(10),
+        change_seq: r.i64(11),
+    }
+}
+
+fn load_household(tx: &mut Tx<'_>, scope: &Scope, id: &str) -> Result<Household, StoreError> {
+    let (lo, hi) = scope.code_range();
+    tx.query_opt(
+        &format!(
+            "SELECT {HH_COLS} FROM household WHERE id = $1 AND village_code >= $2 AND village_code < $3"
+        ),
+        &[P::T(id), P::T(&lo), P::T(&hi)],
+    )?
+    .map(|r| household_from(&r))
+    .ok_or(StoreError::NotFound)
+}
+
+/// Creates a household. `id` may be supplied by an offline client; a retry
+/// with the same id and content returns the existing record.
+pub fn create_household(
+    db: &Db,
+    scope: &Scope,
+    id: Option<&str>,
+    h: &NewHousehold,
+) -> Result<Household, StoreError> {
+    require(scope, Permission::WriteRegister)?;
+    db.write(|tx| {
+        check_village(tx, scope, h.village_code.as_str())?;
+        let id = id.map_or_else(new_id, str::to_string);
+        if let Ok(existing) = load_household(tx, scope, &id) {
+            if existing.village_code == h.village_code.as_str() && existing.number == h.number {
+                return Ok(existing);
+            }
+            return Err(StoreError::field("id", Reason::Duplicate));
+        }
+        if tx
+            .query_opt(
+                "SELECT 1 FROM household WHERE village_code = $1 AND number = $2",
+                &[P::T(h.village_code.as_str()), P::T(&h.number)],
+            )?
+            .is_some()
+        {
+            return Err(StoreError::field("number", Reason::Duplicate));
+        }
+        let seq = tx.next_seq()?;
+        let now = now_utc();
+        let f = h.flags;
+        tx.exec(
+            "INSERT INTO household (id, village_code, number, address, head_person_id,
+                 family_planning, poor_family_planning, only_child, two_daughters, girl_family,
+                 version, change_seq, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, $8, $9, 1, $10, $11, $11)",
+            &[
+                P::T(&id),
+                P::T(h.village_code.as_str()),
+                P::T(&h.number),
+                P::T(&h.address),
+                f.family_planning.into(),
+                f.poor_family_planning.into(),
+                f.only_child.into(),
+                f.two_daughters.into(),
+                f.girl_family.into(),
+                P::I(seq),
+                P::T(&now),
+            ],
+        )?;
+        audit::record(tx, scope, Action::Create, "household", Some(&id), None)?;
+        load_household(tx, scope, &id)
+    })
+}
+
+/// A household with its members, as the household page shows it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct HouseholdView {
+    pub household: Household,
+    pub members: Vec<Person>,
+}
+
+/// Reads a household and its members; the view is audited.
+pub fn get_household(db: &Db, scope: &Scope, id: &str) -> Result<HouseholdView, StoreError> {
+    require(scope, Permission::ReadRegister)?;
+    db.write(|tx| {
+        let household = load_household(tx, scope, id)?;
+        let members = tx
+            .query(
+                &format!("SELECT {P_COLS} FROM person WHERE household_id = $1 ORDER BY birth_date, id"),
+                &[P::T(id)],
+            )?
+            .iter()
+            .map(person_from)
+            .collect();
+        audit::record(tx, scope, Action::View, "household", Some(id), None)?;
+        Ok(HouseholdView { household, members })
+    })
+}
+
+/// Changes a household's address and flags, refusing a stale version.
+pub fn update_household(
+    db: &Db,
+    scope: &Scope,
+    id: &str,
+    expected_version: i64,
+    address: &str,
+    flags: HouseholdFlags,
+) -> Result<Household, StoreError> {
+    require(scope, Permission::WriteRegister)?;
+    let address = address.trim();
+    if address.chars().count() > 100 {
+        return Err(StoreError::field("address", Reason::TooLong { max: 100 }));
+    }
+    let (lo, hi) = scope.code_range();
+    db.write(|tx| {
+        let seq = tx.next_seq()?;
+        let n = tx.exec(
+            "UPDATE household SET address = $1, family_planning = $2, poor_family_planning = $3,
+                 only_child = $4, two_daughters = $5, girl_family = $6,
+                 version = version + 1, change_seq = $7, updated_at = $8
+             WHERE id = $9 AND version = $10 AND village_code >= $11 AND village_code < $12",
+            &[
+                P::T(address),
+                flags.family_planning.into(),
+                flags.poor_family_planning.into(),
+                flags.only_child.into(),
+                flags.two_daughters.into(),
+                flags.girl_family.into(),
+                P::I(seq),
+                P::T(&now_utc()),
+                P::T(id),
+                P::I(expected_version),
+                P::T(&lo),
+                P::T(&hi),
+            ],
+        )?;
+        if n == 0 {
+            return Err(conflict_or_missing(tx, "household", id, scope));
+        }
+        audit::record(tx, scope, Action::Update, "household", Some(id), None)?;
+        load_household(tx, scope, id)
+    })
+}
+
+// ---- persons ----------------------------------------------------------------
+
+const P_COLS: &str = "id, resident_id, name, sex, birth_date, phone, marital_status, \
+     household_id, relation, village_code, version, change_seq";
+
+fn person_from(r: &Row) -> Person {
+    Person {
+        id: r.str(0),
+        resident_id: r.str(1),
+        name: r.str(2),
+        sex: Sex::from_code(r.i64(3)).unwrap_or(Sex::Female),
+        birth_date: r.str(4),
+        phone: r.opt_str(5),
+        marital_status: r.opt_str(6).and_then(|s| MaritalStatus::parse(&s).ok()),
+        household_id: r.opt_str(7),
+        relation: r.opt_str(8).and_then(|s| Relation::parse(&s).ok()),
+        village_code: r.str(9),
+        version: r.i64(10),
+        change_seq: r.i64(11),
+    }
+}
+
+fn load_person(tx: &mut Tx<'_>, scope: &Scope, id: &str) -> Result<Person, StoreError> {
+    let (lo, hi) = scope.code_range();
+    tx.query_opt(
+        &format!(
+            "SELECT {P_COLS} FROM person WHERE id = $1 AND village_code >= $2 AND village_code < $3"
+        ),
+        &[P::T(id), P::T(&lo), P::T(&hi)],
+    )?
+    .map(|r| person_from(&r))
+    .ok_or(StoreError::NotFound)
+}
+
+/// Checks that a household lies in the scope and in the person's village.
+fn check_household(
+    tx: &mut Tx<'_>,
+    scope: &Scope,
+    household_id: &str,
+    village: &str,
+) -> Result<(), StoreError> {
+    match load_household(tx, scope, household_id) {
+        Ok(h) if h.village_code == village => Ok(()),
+        Ok(_) => Err(StoreError::field("household_id", Reason::OrgParentMismatch)),
+        Err(StoreError::NotFound) => Err(StoreError::field("household_id", Reason::UnknownValue {
+            allowed: "a household of this village",
+        })),
+        Err(e) => Err(e),
+    }
+}
+
+/// Adds a person to the register. The resident ID must be new; a household,
+/// when given, must be in the same village. `id` may come from an offline
+/// client; a retry with the same id and resident ID returns the record.
+pub fn create_person(
+    db: &Db,
+    scope: &Scope,
+    id: Option<&str>,
+    p: &ValidPerson,
+    household_id: Option<&str>,
+) -> Result<Person, StoreError> {
+    require(scope, Permission::WriteRegister)?;
+    db.write(|tx| {
+        let village = p.village_code.as_str();
+        check_village(tx, scope, village)?;
+        let id = id.map_or_else(new_id, str::to_string);
+        if let Ok(existing) = load_person(tx, scope, &id) {
+            if existing.resident_id == p.resident_id.as_str() {
+                return Ok(existing);
+            }
+            return Err(StoreError::field("id", Reason::Duplicate));
+        }
+        if tx
+            .query_opt(
+                "SELECT 1 FROM person WHERE resident_id = $1",
+                &[P::T(p.resident_id.as_str())],
+            )?
+            .is_some()
+        {
+            return Err(StoreError::field("resident_id", Reason::Duplicate));
+        }
+        if let Some(h) = household_id {
+            check_household(tx, scope, h, village)?;
+        }
+        let seq = tx.next_seq()?;
+        let now = now_utc();
+        tx.exec(
+            "INSERT INTO person (id, resident_id, name, sex, birth_date, phone, marital_status,
+                 household_id, relation, village_code, version, change_seq, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12, $12)",
+            &[
+                P::T(&id),
+                P::T(p.resident_id.as_str()),
+                P::T(p.name.as_str()),
+                P::I(p.sex.code()),
+                P::T(&fmt_date(p.birth_date)),
+                p.phone.as_ref().map(|x| x.as_str()).into(),
+                p.marital_status.map(|m| m.code()).into(),
+                household_id.into(),
+                p.relation.map(|r| r.code()).into(),
+                P::T(village),
+                P::I(seq),
+                P::T(&now),
+            ],
+        )?;
+        if let (Some(h), Some(Relation::Head)) = (household_id, p.relation) {
+            tx.exec(
+                "UPDATE household SET head_person_id = $1 WHERE id = $2",
+                &[P::T(&id), P::T(h)],
+            )?;
+        }
+        audit::record(tx, scope, Action::Create, "person", Some(&id), None)?;
+        load_person(tx, scope, &id)
+    })
+}
+
+/// Reads one person's record; the view is audited.
+pub fn get_person(db: &Db, scope: &Scope, id: &str) -> Result<Person, StoreError> {
+    require(scope, Permission::ReadRegister)?;
+    db.write(|tx| {
+        let p = load_person(tx, scope, id)?;
+        audit::record(tx, scope, Action::View, "person", Some(id), None)?;
+        Ok(p)
+    })
+}
+
+/// Replaces a person's details, refusing a stale version. A changed resident
+/// ID must still be unique; the village may change only within the scope.
+pub fn update_person(
+    db: &Db,
+    scope: &Scope,
+    id: &str,
+    expected_version: i64,
+    p: &ValidPerson,
+    household_id: Option<&str>,
+) -> Result<Person, StoreError> {
+    require(scope, Permission::WriteRegister)?;
+    let (lo, hi) = scope.code_range();
+    db.write(|tx| {
+        let village = p.village_code.as_str();
+        check_village(tx, scope, village)?;
+        if tx
+            .query_opt(
+                "SELECT 1 FROM person WHERE resident_id = $1 AND id <> $2",
+                &[P::T(p.resident_id.as_str()), P::T(id)],
+            )?
+            .is_some()
+        {
+            return Err(StoreError::field("resident_id", Reason::Duplicate));
+        }
+        if let Some(h) = household_id {
+            check_household(tx, scope, h, village)?;
+        }
+        let seq = tx.next_seq()?;
+        let n = tx.exec(
+            "UPDATE person SET resident_id = $1, name = $2, sex = $3, birth_date = $4, phone = $5,
+                 marital_status = $6, household_id = $7, relation = $8, village_code = $9,
+                 version = version + 1, change_seq = $10, updated_at = $11
+             WHERE id = $12 AND version = $13 AND village_code >= $14 AND village_code < $15",
+            &[
+                P::T(p.resident_id.as_str()),
+                P::T(p.name.as_str()),
+                P::I(p.sex.code()),
+                P::T(&fmt_date(p.birth_date)),
+                p.phone.as_ref().map(|x| x.as_str()).into(),
+                p.marital_status.map(|m| m.code()).into(),
+                household_id.into(),
+                p.relation.map(|r| r.code()).into(),
+                P::T(village),
+                P::I(seq),
+                P::T(&now_utc()),
+                P::T(id),
+                P::I(expected_version),
+                P::T(&lo),
+                P::T(&hi),
+            ],
+        )?;
+        if n == 0 {
+            return Err(conflict_or_missing(tx, "person", id, scope));
+        }
+        audit::record(tx, scope, Action::Update, "person", Some(id), None)?;
+        load_person(tx, scope, id)
+    })
+}
+
+/// Filters for listing persons. Results are always inside the scope.
+#[derive(Debug, Clone, Default)]
+pub struct PersonFilter {
+    pub village_code: Option<String>,
+    pub household_id: Option<String>,
+    pub resident_id: Option<String>,
+    pub sex: Option<Sex>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Lists persons in the scope, by village then name. Lists carry the full
+/// values; pages and the API mask ID numbers and phones before showing them.
+pub fn list_persons(db: &Db, scope: &Scope, f: &PersonFilter) -> Result<Vec<Person>, StoreError> {
+    require(scope, Permission::ReadRegister)?;
+    let (lo, hi) = scope.code_range();
+    let limit = if f.limit <= 0 { 50 } else { f.limit.min(500) };
+    db.read(|tx| {
+        Ok(tx
+            .query(
+                &format!(
+                    "SELECT {P_COLS} FROM person
+                     WHERE village_code >= $1 AND village_code < $2
+                       AND ($3 IS NULL OR village_code = $3)
+                       AND ($4 IS NULL OR household_id = $4)
+                       AND ($5 IS NULL OR resident_id = $5)
+                       AND ($6 IS NULL OR sex = $6)
+                     ORDER BY village_code, name, id
+                     LIMIT $7 OFFSET $8"
+                ),
+                &[
+                    P::T(&lo),
+                    P::T(&hi),
+                    (&f.village_code).into(),
+                    (&f.household_id).into(),
+                    (&f.resident_id).into(),
+                    f.sex.map_or(P::Null, |s| P::I(s.code())),
+                    P::I(limit),
+                    P::I(f.offset.max(0)),
+                ],
+            )?
+            .iter()
+            .map(person_from)
+            .collect())
+    })
+}
+
+// ---- couples and birth registrations ----------------------------------------
+
+const C_COLS: &str = "id, wife_id, husband_id, marriage_date, village_code, version, change_seq";
+
+fn couple_from(r: &Row) -> Couple {
+    Couple {
+        id: r.str(0),
+        wife_id: r.str(1),
+        husband_id: r.str(2),
+        marriage_date: r.opt_str(3),
+        village_code: r.str(4),
+        version: r.i64(5),
+        change_seq: r.i64(6),
+    }
+}
+
+/// Links a wife and a husband as a couple (育龄夫妇). The wife must be a
+/// woman in the scope (the couple belongs to her village), the husband a man
+/// in the register.
+pub fn create_couple(
+    db: &Db,
+    scope: &Scope,
+    wife_id: &str,
+    husband_id: &str,
+    marriage_date: Option<chrono::NaiveDate>,
+) -> Result<Couple, StoreError> {
+    require(scope, Permission::WriteRegister)?;
+    db.write(|tx| {
+        let wife = load_person(tx, scope, wife_id)
+            .map_err(|_| StoreError::field("wife_id", Reason::UnknownValue { allowed: "a woman of your area" }))?;
+        if wife.sex != Sex::Female {
+            return Err(StoreError::field("wife_id", Reason::SexMismatch));
+        }
+        let husband = tx
+            .query_opt("SELECT sex FROM person WHERE id = $1", &[P::T(husband_id)])?
+            .ok_or(StoreError::field("husband_id", Reason::UnknownValue { allowed: "a man in the register" }))?;
+        if husband.i64(0) != Sex::Male.code() {
+            return Err(StoreError::field("husband_id", Reason::SexMismatch));
+        }
+        if tx
+            .query_opt(
+                "SELECT 1 FROM couple WHERE wife_id = $1 AND husband_id = $2",
+                &[P::T(wife_id), P::T(husband_id)],
+            )?
+            .is_some()
+        {
+            return Err(StoreError::field("husband_id", Reason::Duplicate));
+        }
+        let id = new_id();
+        let seq = tx.next_seq()?;
+        let now = now_utc();
+        let md = marriage_date.map(fmt_date);
+        tx.exec(
+            "INSERT INTO couple (id, wife_id, husband_id, marriage_date, village_code,
+                 version, change_seq, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $7)",
+            &[
+                P::T(&id),
+                P::T(wife_id),
+                P::T(husband_id),
+                (&md).into(),
+                P::T(&wife.village_code),
+                P::I(seq),
+                P::T(&now),
+            ],
+        )?;
+        audit::record(tx, scope, Action::Create, "couple", Some(&id), None)?;
+        let r = tx.query_one(&format!("SELECT {C_COLS} FROM couple WHERE id = $1"), &[P::T(&id)])?;
+        Ok(couple_from(&r))
+    })
+}
+
+const R_COLS: &str = "id, couple_id, village_code, child_order, number, issued_on, status, \
+     status_reason, review_due, last_reviewed_on, version, change_seq";
+
+fn registration_from(r: &Row) -> BirthRegistration {
+    BirthRegistration {
+        id: r.str(0),
+        couple_id: r.str(1),
+        village_code: r.str(2),
+        child_order: r.i64(3),
+        number: r.str(4),
+        issued_on: r.str(5),
+        status: RegistrationStatus::from_code(&r.str(6)).unwrap_or(RegistrationStatus::Current),
+        status_reason: r.opt_str(7),
+        review_due: r.str(8),
+        last_reviewed_on: r.opt_str(9),
+        version: r.i64(10),
+        change_seq: r.i64(11),
+    }
+}
+
+fn load_registration(
+    tx: &mut Tx<'_>,
+    scope: &Scope,
+    id: &str,
+) -> Result<BirthRegistration, StoreError> {
+    let (lo, hi) = scope.code_range();
+    tx.query_opt(
+        &format!(
+            "SELECT {R_COLS} FROM birth_registration
+             WHERE id = $1 AND village_code >= $2 AND village_code < $3"
+        ),
+        &[P::T(id), P::T(&lo), P::T(&hi)],
+    )?
+    .map(|r| registration_from(&r))
+    .ok_or(StoreError::NotFound)
+}
+
+/// Issues a birth registration (生育登记) to a couple in the scope.
+pub fn create_registration(
+    db: &Db,
+    scope: &Scope,
+    couple_id: &str,
+    r: &NewRegistration,
+) -> Result<BirthRegistration, StoreError> {
+    require(scope, Permission::WriteRegister)?;
+    let (lo, hi) = scope.code_range();
+    db.write(|tx| {
+        let couple = tx
+            .query_opt(
+                "SELECT village_code FROM couple WHERE id = $1 AND village_code >= $2 AND village_code < $3",
+                &[P::T(couple_id), P::T(&lo), P::T(&hi)],
+            )?
+            .ok_or(StoreError::NotFound)?;
+        if tx
+            .query_opt("SELECT 1 FROM birth_registration WHERE number = $1", &[P::T(&r.number)])?
+            .is_some()
+        {
+            return Err(StoreError::field("number", Reason::Duplicate));
+        }
+        let id = new_id();
+        let seq = tx.next_seq()?;
+        let now = now_utc();
+        tx.exec(
+            "INSERT INTO birth_registration (id, couple_id, village_code, child_order, number,
+                 issued_on, status, status_reason, review_due, last_reviewed_on,
+                 version, change_seq, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, 'current', NULL, $7, NULL, 1, $8, $9, $9)",
+            &[
+                P::T(&id),
+                P::T(couple_id),
+                P::T(&couple.str(0)),
+                P::I(r.child_order),
+                P::T(&r.number),
+                P::T(&fmt_date(r.issued_on)),
+                P::T(&fmt_date(r.review_due)),
+                P::I(seq),
+                P::T(&now),
+            ],
+        )?;
+        audit::record(tx, scope, Action::Create, "birth_registration", Some(&id), None)?;
+        load_registration(tx, scope, &id)
+    })
+}
+
+/// Moves a registration to a new status (used / lapsed / cancelled). Only a
+/// current registration may change; a cancellation needs a reason.
+pub fn set_registration_status(
+    db: &Db,
+    scope: &Scope,
+    id: &str,
+    expected_version: i64,
+    status: RegistrationStatus,
+    reason: Option<&str>,
+) -> Result<BirthRegistration, StoreError> {
+    require(scope, Permission::WriteRegister)?;
+    let reason = match status {
+        RegistrationStatus::Cancelled => {
+            Some(cancellation_reason(reason.unwrap_or("")).map_err(|e| StoreError::Invalid(vec![e]))?)
+        }
+        _ => reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty()),
+    };
+    db.write(|tx| {
+        let cur = load_registration(tx, scope, id)?;
+        if cur.version != expected_version {
+            return Err(StoreError::Conflict { current: cur.version });
+        }
+        if !cur.status.can_become(status) {
+            return Err(StoreError::field("status", Reason::BadTransition));
+        }
+        let seq = tx.next_seq()?;
+        tx.exec(
+            "UPDATE birth_registration SET status = $1, status_reason = $2,
+                 version = version + 1, change_seq = $3, updated_at = $4
+             WHERE id = $5 AND version = $6",
+            &[
+                P::T(status.code()),
+                (&reason).into(),
+                P::I(seq),
+                P::T(&now_utc()),
+                P::T(id),
+                P::I(expected_version),
+            ],
+        )?;
+        audit::record(tx, scope, Action::Update, "birth_registration", Some(id), Some(status.code()))?;
+        load_registration(tx, scope, id)
+    })
+}
+
+/// Records the annual review (年审) of a current registration on `on`; the
+/// next review falls a year later.
+pub fn review_registration(
+    db: &Db,
+    scope: &Scope,
+    id: &str,
+    expected_version: i64,
+    on: chrono::NaiveDate,
+) -> Result<BirthRegistration, StoreError> {
+    require(scope, Permission::WriteRegister)?;
+    db.write(|tx| {
+        let cur = load_registration(tx, scope, id)?;
+        if cur.version != expected_version {
+            return Err(StoreError::Conflict { current: cur.version });
+        }
+        if cur.status != RegistrationStatus::Current {
+            return Err(StoreError::field("status", Reason::BadTransition));
+        }
+        let seq = tx.next_seq()?;
+        tx.exec(
+            "UPDATE birth_registration SET last_reviewed_on = $1, review_due = $2,
+                 version = version + 1, change_seq = $3, updated_at = $4
+             WHERE id = $5 AND version = $6",
+            &[
+                P::T(&fmt_date(on)),
+                P::T(&fmt_date(next_review(on))),
+                P::I(seq),
+                P::T(&now_utc()),
+                P::T(id),
+                P::I(expected_version),
+            ],
+        )?;
+        audit::record(tx, scope, Action::Update, "birth_registration", Some(id), Some("review"))?;
+        load_registration(tx, scope, id)
+    })
+}
+
+/// Reads one registration (audited).
+pub fn get_registration(db: &Db, scope: &Scope, id: &str) -> Result<BirthRegistration, StoreError> {
+    require(scope, Permission::ReadRegister)?;
+    db.write(|tx| {
+        let r = load_registration(tx, scope, id)?;
+        audit::record(tx, scope, Action::View, "birth_registration", Some(id), None)?;
+        Ok(r)
+    })
+}
