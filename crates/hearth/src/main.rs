@@ -321,13 +321,14 @@ fn build_demo(d: &Db, cfg: &DemoConfig, password: &str) -> Result<()> {
     bar.finish();
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "demo town built in {secs:.1} s: {} org units, {} households, {} persons, {} couples, {} birth registrations ({:.0} persons/s)",
+        "demo town built in {secs:.1} s: {} org units, {} households, {} persons, {} couples, {} birth registrations ({:.0} persons/s){}",
         stats.org_units,
         stats.households,
         stats.persons,
         stats.couples,
         stats.registrations,
-        stats.persons as f64 / secs.max(1e-9)
+        stats.persons as f64 / secs.max(1e-9),
+        peak_rss()
     );
     Ok(())
 }
@@ -373,7 +374,7 @@ fn import(
             .with_context(|| format!("writing {}", path.display()))?;
     }
     println!(
-        "{}rows {} · valid {} · created {} · updated {} · unchanged {} · households created {} · errors {} · {:.1} s ({:.0} rows/s)",
+        "{}rows {} · valid {} · created {} · updated {} · unchanged {} · households created {} · errors {} · {:.1} s ({:.0} rows/s){}",
         if dry_run { "DRY RUN, nothing written: " } else { "" },
         sum.rows,
         sum.valid,
@@ -383,9 +384,24 @@ fn import(
         sum.households_created,
         sum.errors.len(),
         secs,
-        sum.rows as f64 / secs.max(1e-9)
+        sum.rows as f64 / secs.max(1e-9),
+        peak_rss()
     );
     Ok(())
+}
+
+/// " · peak memory N MB" from the kernel's high-water mark, where readable.
+fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map(|kb| format!(" · peak memory {} MB", kb / 1024))
+        .unwrap_or_default()
 }
 
 fn serve(db: Db, bind: &str) -> Result<()> {
