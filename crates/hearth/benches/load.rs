@@ -45,24 +45,36 @@ fn fresh(backend: &str, tag: &str) -> Target {
                 size: Box::new(move || {
                     ["", "-wal"]
                         .iter()
-                        .map(|s| std::fs::metadata(format!("{}{s}", p2.display())).map_or(0, |m| m.len()))
+                        .map(|s| {
+                            std::fs::metadata(format!("{}{s}", p2.display())).map_or(0, |m| m.len())
+                        })
                         .sum()
                 }),
             }
         }
         _ => {
-            let admin = env_or("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres");
+            let admin = env_or(
+                "BENCH_PG_URL",
+                "postgres://postgres@127.0.0.1:5432/postgres",
+            );
             let name = format!("hearth_bench_{tag}");
-            let mut c = postgres::Client::connect(&admin, postgres::NoTls).unwrap_or_else(|e| die(e));
-            c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name}"))
-                .unwrap_or_else(|e| die(e));
-            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_string();
+            let mut c =
+                postgres::Client::connect(&admin, postgres::NoTls).unwrap_or_else(|e| die(e));
+            c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name}"
+            ))
+            .unwrap_or_else(|e| die(e));
+            let base = admin
+                .rsplit_once('/')
+                .map_or(admin.as_str(), |(b, _)| b)
+                .to_string();
             let (a1, n1, a2, n2) = (admin.clone(), name.clone(), admin.clone(), name.clone());
             Target {
                 url: format!("{base}/{name}"),
                 cleanup: Box::new(move || {
                     if let Ok(mut c) = postgres::Client::connect(&a1, postgres::NoTls) {
-                        let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {n1} WITH (FORCE)"));
+                        let _ =
+                            c.batch_execute(&format!("DROP DATABASE IF EXISTS {n1} WITH (FORCE)"));
                     }
                 }),
                 size: Box::new(move || {
@@ -106,34 +118,69 @@ fn gather(cfg: &DemoConfig) -> (Vec<Table>, u64) {
     let _ = demo::generate(cfg, |b: VillageBatch| {
         for h in b.households {
             hh.push(vec![
-                Val::T(h.id), Val::T(h.village_code), Val::T(h.number), Val::T(h.address),
-                opt(&h.head_person_id), Val::I(h.flags.family_planning.into()),
-                Val::I(h.flags.poor_family_planning.into()), Val::I(h.flags.only_child.into()),
-                Val::I(h.flags.two_daughters.into()), Val::I(h.flags.girl_family.into()), Val::I(1),
-                Val::T(now.clone()), Val::T(now.clone()), s(),
+                Val::T(h.id),
+                Val::T(h.village_code),
+                Val::T(h.number),
+                Val::T(h.address),
+                opt(&h.head_person_id),
+                Val::I(h.flags.family_planning.into()),
+                Val::I(h.flags.poor_family_planning.into()),
+                Val::I(h.flags.only_child.into()),
+                Val::I(h.flags.two_daughters.into()),
+                Val::I(h.flags.girl_family.into()),
+                Val::I(1),
+                Val::T(now.clone()),
+                Val::T(now.clone()),
+                s(),
             ]);
         }
         for p in b.persons {
             pp.push(vec![
-                Val::T(p.id), Val::T(p.resident_id), Val::T(p.name), Val::I(p.sex.code()),
-                Val::T(p.birth_date), opt(&p.phone),
+                Val::T(p.id),
+                Val::T(p.resident_id),
+                Val::T(p.name),
+                Val::I(p.sex.code()),
+                Val::T(p.birth_date),
+                opt(&p.phone),
                 p.marital_status.map_or(Val::N, |m| Val::T(m.code().into())),
-                opt(&p.household_id), p.relation.map_or(Val::N, |r| Val::T(r.code().into())),
-                Val::T(p.village_code), Val::I(1), Val::T(now.clone()), Val::T(now.clone()), s(),
+                opt(&p.household_id),
+                p.relation.map_or(Val::N, |r| Val::T(r.code().into())),
+                Val::T(p.village_code),
+                Val::I(1),
+                Val::T(now.clone()),
+                Val::T(now.clone()),
+                s(),
             ]);
         }
         for c in b.couples {
             cc.push(vec![
-                Val::T(c.id), Val::T(c.wife_id), Val::T(c.husband_id), opt(&c.marriage_date),
-                Val::T(c.village_code), Val::I(1), Val::T(now.clone()), Val::T(now.clone()), s(),
+                Val::T(c.id),
+                Val::T(c.wife_id),
+                Val::T(c.husband_id),
+                opt(&c.marriage_date),
+                Val::T(c.village_code),
+                Val::I(1),
+                Val::T(now.clone()),
+                Val::T(now.clone()),
+                s(),
             ]);
         }
         for r in b.registrations {
             rr.push(vec![
-                Val::T(r.id), Val::T(r.couple_id), Val::T(r.village_code), Val::I(r.child_order),
-                Val::T(r.number), Val::T(r.issued_on), Val::T(r.status.code().into()),
-                opt(&r.status_reason), Val::T(r.review_due), opt(&r.last_reviewed_on), Val::I(1),
-                Val::T(now.clone()), Val::T(now.clone()), s(),
+                Val::T(r.id),
+                Val::T(r.couple_id),
+                Val::T(r.village_code),
+                Val::I(r.child_order),
+                Val::T(r.number),
+                Val::T(r.issued_on),
+                Val::T(r.status.code().into()),
+                opt(&r.status_reason),
+                Val::T(r.review_due),
+                opt(&r.last_reviewed_on),
+                Val::I(1),
+                Val::T(now.clone()),
+                Val::T(now.clone()),
+                s(),
             ]);
         }
         Ok::<(), ()>(())
@@ -141,10 +188,22 @@ fn gather(cfg: &DemoConfig) -> (Vec<Table>, u64) {
     let persons = pp.len() as u64;
     (
         vec![
-            Table { sql_cols: "household (id, village_code, number, address, head_person_id, family_planning, poor_family_planning, only_child, two_daughters, girl_family, version, created_at, updated_at, change_seq)", rows: hh },
-            Table { sql_cols: "person (id, resident_id, name, sex, birth_date, phone, marital_status, household_id, relation, village_code, version, created_at, updated_at, change_seq)", rows: pp },
-            Table { sql_cols: "couple (id, wife_id, husband_id, marriage_date, village_code, version, created_at, updated_at, change_seq)", rows: cc },
-            Table { sql_cols: "birth_registration (id, couple_id, village_code, child_order, number, issued_on, status, status_reason, review_due, last_reviewed_on, version, created_at, updated_at, change_seq)", rows: rr },
+            Table {
+                sql_cols: "household (id, village_code, number, address, head_person_id, family_planning, poor_family_planning, only_child, two_daughters, girl_family, version, created_at, updated_at, change_seq)",
+                rows: hh,
+            },
+            Table {
+                sql_cols: "person (id, resident_id, name, sex, birth_date, phone, marital_status, household_id, relation, village_code, version, created_at, updated_at, change_seq)",
+                rows: pp,
+            },
+            Table {
+                sql_cols: "couple (id, wife_id, husband_id, marriage_date, village_code, version, created_at, updated_at, change_seq)",
+                rows: cc,
+            },
+            Table {
+                sql_cols: "birth_registration (id, couple_id, village_code, child_order, number, issued_on, status, status_reason, review_due, last_reviewed_on, version, created_at, updated_at, change_seq)",
+                rows: rr,
+            },
         ],
         persons,
     )
@@ -161,7 +220,11 @@ fn raw_sqlite(url: &str, tables: &[Table]) -> u64 {
         let ncols = t.rows.first().map_or(0, Vec::len);
         let marks: Vec<String> = (1..=ncols).map(|i| format!("?{i}")).collect();
         let mut st = tx
-            .prepare(&format!("INSERT INTO {} VALUES ({})", t.sql_cols, marks.join(",")))
+            .prepare(&format!(
+                "INSERT INTO {} VALUES ({})",
+                t.sql_cols,
+                marks.join(",")
+            ))
             .unwrap_or_else(|e| die(e));
         for r in &t.rows {
             let params: Vec<rusqlite::types::Value> = r
@@ -172,7 +235,8 @@ fn raw_sqlite(url: &str, tables: &[Table]) -> u64 {
                     Val::N => rusqlite::types::Value::Null,
                 })
                 .collect();
-            st.execute(rusqlite::params_from_iter(params)).unwrap_or_else(|e| die(e));
+            st.execute(rusqlite::params_from_iter(params))
+                .unwrap_or_else(|e| die(e));
             n += 1;
         }
     }
@@ -188,7 +252,11 @@ fn raw_pg(url: &str, tables: &[Table]) -> u64 {
         let ncols = t.rows.first().map_or(0, Vec::len);
         let marks: Vec<String> = (1..=ncols).map(|i| format!("${i}")).collect();
         let st = tx
-            .prepare(&format!("INSERT INTO {} VALUES ({})", t.sql_cols, marks.join(",")))
+            .prepare(&format!(
+                "INSERT INTO {} VALUES ({})",
+                t.sql_cols,
+                marks.join(",")
+            ))
             .unwrap_or_else(|e| die(e));
         for r in &t.rows {
             let owned: Vec<Box<dyn postgres::types::ToSql + Sync>> = r
@@ -201,7 +269,8 @@ fn raw_pg(url: &str, tables: &[Table]) -> u64 {
                     }
                 })
                 .collect();
-            let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = owned.iter().map(|b| b.as_ref()).collect();
+            let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                owned.iter().map(|b| b.as_ref()).collect();
             tx.execute(&st, &refs).unwrap_or_else(|e| die(e));
             n += 1;
         }
@@ -212,10 +281,22 @@ fn raw_pg(url: &str, tables: &[Table]) -> u64 {
 
 fn write_csv(path: &std::path::Path, rows: usize) {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap_or_else(|e| die(e)));
-    let _ = writeln!(f, "姓名,身份证号,性别,出生日期,联系电话,婚姻状况,村代码,户编号,与户主关系,住址");
+    let _ = writeln!(
+        f,
+        "姓名,身份证号,性别,出生日期,联系电话,婚姻状况,村代码,户编号,与户主关系,住址"
+    );
     let start = chrono::NaiveDate::from_ymd_opt(1940, 1, 1).unwrap_or_default();
     let rel = ["户主", "配偶", "子", "女"];
-    let names = ["王秀英", "张建国", "李娜", "刘伟", "陈静", "杨洋", "赵敏", "孙丽"];
+    let names = [
+        "王秀英",
+        "张建国",
+        "李娜",
+        "刘伟",
+        "陈静",
+        "杨洋",
+        "赵敏",
+        "孙丽",
+    ];
     for i in 0..rows {
         let d = start + chrono::Duration::days((i / 800) as i64);
         let id = ResidentId::compose("370404", d, (i % 800) as u16).unwrap_or_else(|| die("id"));
@@ -235,10 +316,19 @@ fn write_csv(path: &std::path::Path, rows: usize) {
 }
 
 fn main() {
-    let persons: usize = env_or("BENCH_PERSONS", "1000000").parse().unwrap_or(1_000_000);
+    let persons: usize = env_or("BENCH_PERSONS", "1000000")
+        .parse()
+        .unwrap_or(1_000_000);
     let backends = env_or("BENCH_BACKENDS", "sqlite,postgres");
-    let cfg = DemoConfig { persons, seed: 1, today: hearth_core::dates::today() };
-    println!("machine: {} cores; persons: {persons}", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    let cfg = DemoConfig {
+        persons,
+        seed: 1,
+        today: hearth_core::dates::today(),
+    };
+    println!(
+        "machine: {} cores; persons: {persons}",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
     let hash = hearth_core::user::hash_password("bench-password").unwrap_or_default();
     let (tables, n_persons) = gather(&cfg);
     let total_rows: u64 = tables.iter().map(|t| t.rows.len() as u64).sum();
@@ -248,11 +338,19 @@ fn main() {
         // Raw baseline: the same rows, one prepared INSERT per row, one transaction.
         let raw = fresh(backend, "raw");
         let db = hearth_store::open_and_migrate(&raw.url).unwrap_or_else(|e| die(e));
-        hearth_store::orgs::upsert(&db, &hearth_core::scope::Scope::system("bench"), &demo::org_units(&cfg))
-            .unwrap_or_else(|e| die(e));
+        hearth_store::orgs::upsert(
+            &db,
+            &hearth_core::scope::Scope::system("bench"),
+            &demo::org_units(&cfg),
+        )
+        .unwrap_or_else(|e| die(e));
         drop(db);
         let t0 = Instant::now();
-        let n = if backend == "sqlite" { raw_sqlite(&raw.url, &tables) } else { raw_pg(&raw.url, &tables) };
+        let n = if backend == "sqlite" {
+            raw_sqlite(&raw.url, &tables)
+        } else {
+            raw_pg(&raw.url, &tables)
+        };
         let raw_secs = t0.elapsed().as_secs_f64();
         (raw.cleanup)();
 
@@ -260,7 +358,8 @@ fn main() {
         let t = fresh(backend, "demo");
         let db = hearth_store::open_and_migrate(&t.url).unwrap_or_else(|e| die(e));
         let t0 = Instant::now();
-        let stats = hearth_store::bulk::load_demo(&db, &cfg, &hash, &mut |_| {}).unwrap_or_else(|e| die(e));
+        let stats =
+            hearth_store::bulk::load_demo(&db, &cfg, &hash, &mut |_| {}).unwrap_or_else(|e| die(e));
         let secs = t0.elapsed().as_secs_f64();
         drop(db);
         let rows = stats.households + stats.persons + stats.couples + stats.registrations;
@@ -268,20 +367,33 @@ fn main() {
         (t.cleanup)();
         println!(
             "[{backend}] demo load: {} persons, {rows} rows in {secs:.2} s = {:.0} rows/s ({:.0} persons/s)",
-            stats.persons, rows as f64 / secs, stats.persons as f64 / secs
+            stats.persons,
+            rows as f64 / secs,
+            stats.persons as f64 / secs
         );
         println!(
             "[{backend}] raw prepared-statement loop, same {n} rows (of {total_rows}, {n_persons} persons): {raw_secs:.2} s = {:.0} rows/s; hearth/raw = {:.2}x",
             n as f64 / raw_secs,
             (rows as f64 / secs) / (n as f64 / raw_secs)
         );
-        println!("[{backend}] database size: {:.1} MB = {:.0} bytes/person", size as f64 / 1e6, size as f64 / stats.persons.max(1) as f64);
+        println!(
+            "[{backend}] database size: {:.1} MB = {:.0} bytes/person",
+            size as f64 / 1e6,
+            size as f64 / stats.persons.max(1) as f64
+        );
 
         // Import through the release binary, in its own process (peak RSS is its own).
         let t = fresh(backend, "import");
         let db = hearth_store::open_and_migrate(&t.url).unwrap_or_else(|e| die(e));
-        hearth_store::orgs::upsert(&db, &hearth_core::scope::Scope::system("bench"), &demo::org_units(&DemoConfig { persons: 45_000, ..cfg }))
-            .unwrap_or_else(|e| die(e));
+        hearth_store::orgs::upsert(
+            &db,
+            &hearth_core::scope::Scope::system("bench"),
+            &demo::org_units(&DemoConfig {
+                persons: 45_000,
+                ..cfg
+            }),
+        )
+        .unwrap_or_else(|e| die(e));
         drop(db);
         let t0 = Instant::now();
         let out = Command::new(env!("CARGO_BIN_EXE_hearth"))
@@ -294,7 +406,10 @@ fn main() {
         let secs = t0.elapsed().as_secs_f64();
         let stdout = String::from_utf8_lossy(&out.stdout);
         let last = stdout.lines().last().unwrap_or("").to_string();
-        println!("[{backend}] import of {persons} CSV rows: {secs:.2} s wall = {:.0} rows/s; {last}", persons as f64 / secs);
+        println!(
+            "[{backend}] import of {persons} CSV rows: {secs:.2} s wall = {:.0} rows/s; {last}",
+            persons as f64 / secs
+        );
         if !out.status.success() {
             die(String::from_utf8_lossy(&out.stderr));
         }

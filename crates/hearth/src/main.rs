@@ -17,7 +17,11 @@ use std::path::PathBuf;
 const DEFAULT_DB: &str = "sqlite://hearth.db";
 
 #[derive(Parser, Debug)]
-#[command(name = "hearth", version, about = "Hearth 乡镇计生与妇幼健康服务管理系统")]
+#[command(
+    name = "hearth",
+    version,
+    about = "Hearth 乡镇计生与妇幼健康服务管理系统"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -222,7 +226,10 @@ fn run(cli: Cli) -> Result<()> {
                 today: hearth_core::dates::today(),
             };
             if bulk::has_persons(&d)? {
-                println!("reusing the demo database at {} (use --fresh to rebuild)", d.display_url());
+                println!(
+                    "reusing the demo database at {} (use --fresh to rebuild)",
+                    d.display_url()
+                );
             } else {
                 build_demo(&d, &cfg, &demo_password)?;
             }
@@ -242,7 +249,13 @@ fn run(cli: Cli) -> Result<()> {
             dry_run,
             report,
             lang,
-        }) => import(&db.url, &file, dry_run, report.as_deref(), Lang::from_tag(&lang)),
+        }) => import(
+            &db.url,
+            &file,
+            dry_run,
+            report.as_deref(),
+            Lang::from_tag(&lang),
+        ),
         Cmd::User(UserCmd::Add {
             name,
             role,
@@ -254,7 +267,10 @@ fn run(cli: Cli) -> Result<()> {
             let d = open(&db.url)?;
             let role = Role::parse(&role)
                 .map_err(|r| anyhow::anyhow!("--role {}", r.message(Lang::En)))?;
-            let pw = read_secret("HEARTH_USER_PASSWORD", &format!("{name} 的密码 / password: "))?;
+            let pw = read_secret(
+                "HEARTH_USER_PASSWORD",
+                &format!("{name} 的密码 / password: "),
+            )?;
             check_password_strength(&pw)
                 .map_err(|r| anyhow::anyhow!("password {}", r.message(Lang::En)))?;
             let hash = hash_password(&pw).map_err(anyhow::Error::msg)?;
@@ -271,7 +287,12 @@ fn run(cli: Cli) -> Result<()> {
                 },
             )
             .map_err(store_err)?;
-            println!("user '{}' ({}) created in {}", u.username, role.code(), u.org_code);
+            println!(
+                "user '{}' ({}) created in {}",
+                u.username,
+                role.code(),
+                u.org_code
+            );
             Ok(())
         }
     }
@@ -284,7 +305,12 @@ fn store_err(e: hearth_store::StoreError) -> anyhow::Error {
             "{}",
             fields
                 .iter()
-                .map(|f| format!("{}: {} / {}", f.field, f.message(Lang::Zh), f.message(Lang::En)))
+                .map(|f| format!(
+                    "{}: {} / {}",
+                    f.field,
+                    f.message(Lang::Zh),
+                    f.message(Lang::En)
+                ))
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
@@ -294,7 +320,9 @@ fn store_err(e: hearth_store::StoreError) -> anyhow::Error {
 
 fn remove_sqlite(url: &str) -> Result<()> {
     if url.starts_with("postgres") {
-        bail!("--fresh only removes a SQLite file; drop and recreate the PostgreSQL database yourself");
+        bail!(
+            "--fresh only removes a SQLite file; drop and recreate the PostgreSQL database yourself"
+        );
     }
     let path = url
         .strip_prefix("sqlite://")
@@ -335,7 +363,9 @@ fn build_demo(d: &Db, cfg: &DemoConfig, password: &str) -> Result<()> {
 
 fn print_accounts(password: &str) {
     println!("demo accounts (password: {password}):");
-    println!("  admin 系统管理员 · town 镇计生办 · clinician 医务人员 · supervisor 区县督导 · auditor 审计员");
+    println!(
+        "  admin 系统管理员 · town 镇计生办 · clinician 医务人员 · supervisor 区县督导 · auditor 审计员"
+    );
     println!("  v01, v02, … 村计生专干, one per village in village-code order");
 }
 
@@ -364,7 +394,10 @@ fn import(
     bar.finish();
     let secs = started.elapsed().as_secs_f64();
     for e in sum.errors.iter().take(200) {
-        println!("第 {} 行 row {} · {} · {}", e.row, e.row, e.column, e.message);
+        println!(
+            "第 {} 行 row {} · {} · {}",
+            e.row, e.row, e.column, e.message
+        );
     }
     if sum.errors.len() > 200 {
         println!("… {} more (see --report)", sum.errors.len() - 200);
@@ -375,7 +408,11 @@ fn import(
     }
     println!(
         "{}rows {} · valid {} · created {} · updated {} · unchanged {} · households created {} · errors {} · {:.1} s ({:.0} rows/s){}",
-        if dry_run { "DRY RUN, nothing written: " } else { "" },
+        if dry_run {
+            "DRY RUN, nothing written: "
+        } else {
+            ""
+        },
         sum.rows,
         sum.valid,
         sum.created,
@@ -413,8 +450,13 @@ fn serve(db: Db, bind: &str) -> Result<()> {
             .await
             .with_context(|| format!("binding {bind}"))?;
         let addr = listener.local_addr()?;
-        println!("Hearth is serving at http://{addr}/ (database {})", db.display_url());
-        println!("sign in with a demo account above, or one made by `hearth init` / `hearth user add`");
+        println!(
+            "Hearth is serving at http://{addr}/ (database {})",
+            db.display_url()
+        );
+        println!(
+            "sign in with a demo account above, or one made by `hearth init` / `hearth user add`"
+        );
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };

@@ -101,10 +101,10 @@ pub fn list(db: &Db, scope: &Scope, f: &AuditFilter) -> Result<Vec<AuditEntry>, 
         let rows = tx.query(
             "SELECT id, at, user_id, username, action, entity, entity_id, origin, detail
              FROM audit_log
-             WHERE ($1 IS NULL OR username = $1)
-               AND ($2 IS NULL OR action = $2)
-               AND ($3 IS NULL OR entity = $3)
-               AND ($4 IS NULL OR entity_id = $4)
+             WHERE (CAST($1 AS TEXT) IS NULL OR username = $1)
+               AND (CAST($2 AS TEXT) IS NULL OR action = $2)
+               AND (CAST($3 AS TEXT) IS NULL OR entity = $3)
+               AND (CAST($4 AS TEXT) IS NULL OR entity_id = $4)
              ORDER BY at DESC, id DESC
              LIMIT $5",
             &[

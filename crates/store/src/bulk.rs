@@ -50,7 +50,11 @@ impl<'t> BulkWriter<'t> {
                     .ok_or_else(|| StoreError::Db("backend mismatch".into()))?;
                 let tx: &'t rusqlite::Transaction<'t> = tx;
                 let next_seq: i64 = if stamp {
-                    tx.query_row("SELECT value + 1 FROM change_counter WHERE id = 1", [], |r| r.get(0))?
+                    tx.query_row(
+                        "SELECT value + 1 FROM change_counter WHERE id = 1",
+                        [],
+                        |r| r.get(0),
+                    )?
                 } else {
                     0
                 };
@@ -246,9 +250,19 @@ fn write_batch(
         tx,
         "household",
         &[
-            "id", "village_code", "number", "address", "head_person_id", "family_planning",
-            "poor_family_planning", "only_child", "two_daughters", "girl_family", "version",
-            "created_at", "updated_at",
+            "id",
+            "village_code",
+            "number",
+            "address",
+            "head_person_id",
+            "family_planning",
+            "poor_family_planning",
+            "only_child",
+            "two_daughters",
+            "girl_family",
+            "version",
+            "created_at",
+            "updated_at",
         ],
         true,
     )?;
@@ -275,8 +289,19 @@ fn write_batch(
         tx,
         "person",
         &[
-            "id", "resident_id", "name", "sex", "birth_date", "phone", "marital_status",
-            "household_id", "relation", "village_code", "version", "created_at", "updated_at",
+            "id",
+            "resident_id",
+            "name",
+            "sex",
+            "birth_date",
+            "phone",
+            "marital_status",
+            "household_id",
+            "relation",
+            "village_code",
+            "version",
+            "created_at",
+            "updated_at",
         ],
         true,
     )?;
@@ -303,8 +328,14 @@ fn write_batch(
         tx,
         "couple",
         &[
-            "id", "wife_id", "husband_id", "marriage_date", "village_code", "version",
-            "created_at", "updated_at",
+            "id",
+            "wife_id",
+            "husband_id",
+            "marriage_date",
+            "village_code",
+            "version",
+            "created_at",
+            "updated_at",
         ],
         true,
     )?;
@@ -326,8 +357,18 @@ fn write_batch(
         tx,
         "birth_registration",
         &[
-            "id", "couple_id", "village_code", "child_order", "number", "issued_on", "status",
-            "status_reason", "review_due", "last_reviewed_on", "version", "created_at",
+            "id",
+            "couple_id",
+            "village_code",
+            "child_order",
+            "number",
+            "issued_on",
+            "status",
+            "status_reason",
+            "review_due",
+            "last_reviewed_on",
+            "version",
+            "created_at",
             "updated_at",
         ],
         true,
@@ -409,7 +450,11 @@ pub fn import_persons(
         return Err(StoreError::Forbidden);
     }
     let run = |tx: &mut Tx<'_>| import_in(tx, scope, reader, today, lang, dry_run, progress);
-    if dry_run { db.trial(run) } else { db.write(run) }
+    if dry_run {
+        db.trial(run)
+    } else {
+        db.write(run)
+    }
 }
 
 fn import_in(
@@ -451,8 +496,18 @@ fn import_in(
             tx,
             "import_stage",
             &[
-                "row_no", "resident_id", "name", "sex", "birth_date", "phone", "marital_status",
-                "village_code", "household_number", "relation", "address", "person_id",
+                "row_no",
+                "resident_id",
+                "name",
+                "sex",
+                "birth_date",
+                "phone",
+                "marital_status",
+                "village_code",
+                "household_number",
+                "relation",
+                "address",
+                "person_id",
                 "household_id",
             ],
             false,
@@ -490,7 +545,7 @@ fn import_in(
                     ])?;
                 }
             }
-            if sum.rows % 10_000 == 0 {
+            if sum.rows.is_multiple_of(10_000) {
                 progress(sum.rows);
             }
         }
@@ -578,10 +633,14 @@ fn import_in(
         ),
         &[P::T(&now)],
     )?;
-    let staged = tx.query_one("SELECT COUNT(*) FROM import_stage", &[])?.i64(0);
+    let staged = tx
+        .query_one("SELECT COUNT(*) FROM import_stage", &[])?
+        .i64(0);
     sum.created = u64::try_from(staged - existing).unwrap_or(0);
     sum.updated = affected.saturating_sub(sum.created);
-    sum.unchanged = u64::try_from(existing).unwrap_or(0).saturating_sub(sum.updated);
+    sum.unchanged = u64::try_from(existing)
+        .unwrap_or(0)
+        .saturating_sub(sum.updated);
     tx.exec(
         "UPDATE household SET head_person_id =
              (SELECT p.id FROM person p WHERE p.household_id = household.id AND p.relation = 'head'

@@ -241,7 +241,9 @@ pub struct Db {
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db").field("backend", &self.backend()).finish()
+        f.debug_struct("Db")
+            .field("backend", &self.backend())
+            .finish()
     }
 }
 
@@ -423,7 +425,17 @@ fn pg_row(r: &postgres::Row) -> Result<Row, StoreError> {
             Type::FLOAT4 => r
                 .try_get::<_, Option<f32>>(i)?
                 .map_or(V::Null, |x| V::R(f64::from(x))),
-            _ => r.try_get::<_, Option<String>>(i)?.map_or(V::Null, V::T),
+            Type::VOID => V::Null,
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
+                r.try_get::<_, Option<String>>(i)?.map_or(V::Null, V::T)
+            }
+            // Business SQL casts anything else (e.g. SUM → numeric) to BIGINT.
+            ref other => {
+                return Err(StoreError::Db(format!(
+                    "column {} has unsupported type {other}; cast it in SQL",
+                    col.name()
+                )));
+            }
         };
         out.push(v);
     }

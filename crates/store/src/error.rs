@@ -47,6 +47,10 @@ impl From<postgres::Error> for StoreError {
         if e.is_closed() {
             return StoreError::Unavailable(e.to_string());
         }
-        StoreError::Db(e.to_string())
+        // The server's own message says what went wrong; the bare Display does not.
+        match e.as_db_error() {
+            Some(db) => StoreError::Db(format!("{}: {}", db.code().code(), db.message())),
+            None => StoreError::Db(e.to_string()),
+        }
     }
 }

@@ -26,7 +26,7 @@ pub fn migrate(db: &Db) -> Result<Vec<i64>, StoreError> {
     db.write(|tx| {
         if tx.backend() == Backend::Postgres {
             // Two servers starting at once must not both migrate.
-            tx.query("SELECT pg_advisory_xact_lock(4_327_841)", &[])?;
+            tx.exec("SELECT pg_advisory_xact_lock(4327841)", &[])?;
         }
         tx.batch(
             "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,10 +1,10 @@
 //! Org units: the district → town → village tree, its upkeep, and the
 //! per-unit counts shown on the tree and the home page.
 
+use crate::Db;
 use crate::audit::{self, Action};
 use crate::db::{P, Tx};
 use crate::error::StoreError;
-use crate::Db;
 use hearth_core::Reason;
 use hearth_core::org::{OrgLevel, OrgUnit};
 use hearth_core::scope::{Permission, Scope};
@@ -26,13 +26,15 @@ pub fn upsert_in(tx: &mut Tx<'_>, units: &[OrgUnit]) -> Result<usize, StoreError
     let mut n = 0;
     for u in units {
         let parent = u.code.parent();
-        if let Some(p) = &parent {
-            if tx
-                .query_opt("SELECT 1 FROM org_unit WHERE code = $1", &[P::T(p.as_str())])?
+        if let Some(p) = &parent
+            && tx
+                .query_opt(
+                    "SELECT 1 FROM org_unit WHERE code = $1",
+                    &[P::T(p.as_str())],
+                )?
                 .is_none()
-            {
-                return Err(StoreError::field("parent_code", Reason::UnknownOrg));
-            }
+        {
+            return Err(StoreError::field("parent_code", Reason::UnknownOrg));
         }
         let seq = tx.next_seq()?;
         n += tx.exec(
@@ -60,7 +62,14 @@ pub fn upsert(db: &Db, scope: &Scope, units: &[OrgUnit]) -> Result<usize, StoreE
     }
     db.write(|tx| {
         let n = upsert_in(tx, units)?;
-        audit::record(tx, scope, Action::Update, "org_unit", None, Some(&format!("{n} units")))?;
+        audit::record(
+            tx,
+            scope,
+            Action::Update,
+            "org_unit",
+            None,
+            Some(&format!("{n} units")),
+        )?;
         Ok(n)
     })
 }
@@ -150,5 +159,6 @@ pub fn village_counts(
 
 /// The same calendar day `years` years earlier (29 February → 28 February).
 pub fn years_before(d: chrono::NaiveDate, years: u32) -> chrono::NaiveDate {
-    d.checked_sub_months(chrono::Months::new(years * 12)).unwrap_or(d)
+    d.checked_sub_months(chrono::Months::new(years * 12))
+        .unwrap_or(d)
 }

@@ -47,12 +47,7 @@ fn check_village(tx: &mut Tx<'_>, scope: &Scope, village: &str) -> Result<(), St
 
 /// After an update matched no row: a stale version if the row exists in
 /// scope, otherwise not found.
-fn conflict_or_missing(
-    tx: &mut Tx<'_>,
-    table: &str,
-    id: &str,
-    scope: &Scope,
-) -> StoreError {
+fn conflict_or_missing(tx: &mut Tx<'_>, table: &str, id: &str, scope: &Scope) -> StoreError {
     let (lo, hi) = scope.code_range();
     let sql = format!(
         "SELECT version FROM {table} WHERE id = $1 AND village_code >= $2 AND village_code < $3"
@@ -168,7 +163,9 @@ pub fn get_household(db: &Db, scope: &Scope, id: &str) -> Result<HouseholdView, 
         let household = load_household(tx, scope, id)?;
         let members = tx
             .query(
-                &format!("SELECT {P_COLS} FROM person WHERE household_id = $1 ORDER BY birth_date, id"),
+                &format!(
+                    "SELECT {P_COLS} FROM person WHERE household_id = $1 ORDER BY birth_date, id"
+                ),
                 &[P::T(id)],
             )?
             .iter()
@@ -268,9 +265,12 @@ fn check_household(
     match load_household(tx, scope, household_id) {
         Ok(h) if h.village_code == village => Ok(()),
         Ok(_) => Err(StoreError::field("household_id", Reason::OrgParentMismatch)),
-        Err(StoreError::NotFound) => Err(StoreError::field("household_id", Reason::UnknownValue {
-            allowed: "a household of this village",
-        })),
+        Err(StoreError::NotFound) => Err(StoreError::field(
+            "household_id",
+            Reason::UnknownValue {
+                allowed: "a household of this village",
+            },
+        )),
         Err(e) => Err(e),
     }
 }
@@ -432,10 +432,10 @@ pub fn list_persons(db: &Db, scope: &Scope, f: &PersonFilter) -> Result<Vec<Pers
                 &format!(
                     "SELECT {P_COLS} FROM person
                      WHERE village_code >= $1 AND village_code < $2
-                       AND ($3 IS NULL OR village_code = $3)
-                       AND ($4 IS NULL OR household_id = $4)
-                       AND ($5 IS NULL OR resident_id = $5)
-                       AND ($6 IS NULL OR sex = $6)
+                       AND (CAST($3 AS TEXT) IS NULL OR village_code = $3)
+                       AND (CAST($4 AS TEXT) IS NULL OR household_id = $4)
+                       AND (CAST($5 AS TEXT) IS NULL OR resident_id = $5)
+                       AND (CAST($6 AS BIGINT) IS NULL OR sex = $6)
                      ORDER BY village_code, name, id
                      LIMIT $7 OFFSET $8"
                 ),
@@ -484,14 +484,25 @@ pub fn create_couple(
 ) -> Result<Couple, StoreError> {
     require(scope, Permission::WriteRegister)?;
     db.write(|tx| {
-        let wife = load_person(tx, scope, wife_id)
-            .map_err(|_| StoreError::field("wife_id", Reason::UnknownValue { allowed: "a woman of your area" }))?;
+        let wife = load_person(tx, scope, wife_id).map_err(|_| {
+            StoreError::field(
+                "wife_id",
+                Reason::UnknownValue {
+                    allowed: "a woman of your area",
+                },
+            )
+        })?;
         if wife.sex != Sex::Female {
             return Err(StoreError::field("wife_id", Reason::SexMismatch));
         }
         let husband = tx
             .query_opt("SELECT sex FROM person WHERE id = $1", &[P::T(husband_id)])?
-            .ok_or(StoreError::field("husband_id", Reason::UnknownValue { allowed: "a man in the register" }))?;
+            .ok_or(StoreError::field(
+                "husband_id",
+                Reason::UnknownValue {
+                    allowed: "a man in the register",
+                },
+            ))?;
         if husband.i64(0) != Sex::Male.code() {
             return Err(StoreError::field("husband_id", Reason::SexMismatch));
         }
@@ -523,7 +534,10 @@ pub fn create_couple(
             ],
         )?;
         audit::record(tx, scope, Action::Create, "couple", Some(&id), None)?;
-        let r = tx.query_one(&format!("SELECT {C_COLS} FROM couple WHERE id = $1"), &[P::T(&id)])?;
+        let r = tx.query_one(
+            &format!("SELECT {C_COLS} FROM couple WHERE id = $1"),
+            &[P::T(&id)],
+        )?;
         Ok(couple_from(&r))
     })
 }
@@ -624,15 +638,19 @@ pub fn set_registration_status(
 ) -> Result<BirthRegistration, StoreError> {
     require(scope, Permission::WriteRegister)?;
     let reason = match status {
-        RegistrationStatus::Cancelled => {
-            Some(cancellation_reason(reason.unwrap_or("")).map_err(|e| StoreError::Invalid(vec![e]))?)
-        }
-        _ => reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty()),
+        RegistrationStatus::Cancelled => Some(
+            cancellation_reason(reason.unwrap_or("")).map_err(|e| StoreError::Invalid(vec![e]))?,
+        ),
+        _ => reason
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty()),
     };
     db.write(|tx| {
         let cur = load_registration(tx, scope, id)?;
         if cur.version != expected_version {
-            return Err(StoreError::Conflict { current: cur.version });
+            return Err(StoreError::Conflict {
+                current: cur.version,
+            });
         }
         if !cur.status.can_become(status) {
             return Err(StoreError::field("status", Reason::BadTransition));
@@ -651,7 +669,14 @@ pub fn set_registration_status(
                 P::I(expected_version),
             ],
         )?;
-        audit::record(tx, scope, Action::Update, "birth_registration", Some(id), Some(status.code()))?;
+        audit::record(
+            tx,
+            scope,
+            Action::Update,
+            "birth_registration",
+            Some(id),
+            Some(status.code()),
+        )?;
         load_registration(tx, scope, id)
     })
 }
@@ -669,7 +694,9 @@ pub fn review_registration(
     db.write(|tx| {
         let cur = load_registration(tx, scope, id)?;
         if cur.version != expected_version {
-            return Err(StoreError::Conflict { current: cur.version });
+            return Err(StoreError::Conflict {
+                current: cur.version,
+            });
         }
         if cur.status != RegistrationStatus::Current {
             return Err(StoreError::field("status", Reason::BadTransition));
@@ -688,7 +715,14 @@ pub fn review_registration(
                 P::I(expected_version),
             ],
         )?;
-        audit::record(tx, scope, Action::Update, "birth_registration", Some(id), Some("review"))?;
+        audit::record(
+            tx,
+            scope,
+            Action::Update,
+            "birth_registration",
+            Some(id),
+            Some("review"),
+        )?;
         load_registration(tx, scope, id)
     })
 }
@@ -698,7 +732,14 @@ pub fn get_registration(db: &Db, scope: &Scope, id: &str) -> Result<BirthRegistr
     require(scope, Permission::ReadRegister)?;
     db.write(|tx| {
         let r = load_registration(tx, scope, id)?;
-        audit::record(tx, scope, Action::View, "birth_registration", Some(id), None)?;
+        audit::record(
+            tx,
+            scope,
+            Action::View,
+            "birth_registration",
+            Some(id),
+            None,
+        )?;
         Ok(r)
     })
 }

@@ -127,7 +127,10 @@ pub fn list(db: &Db, scope: &Scope) -> Result<Vec<User>, StoreError> {
     }
     db.read(|tx| {
         Ok(tx
-            .query(&format!("SELECT {COLS} FROM app_user ORDER BY username"), &[])?
+            .query(
+                &format!("SELECT {COLS} FROM app_user ORDER BY username"),
+                &[],
+            )?
             .iter()
             .map(user_from)
             .collect())

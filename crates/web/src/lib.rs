@@ -43,7 +43,11 @@ pub async fn serve(
 async fn healthz(State(st): State<AppState>) -> Response {
     let db = st.db.clone();
     let ok = tokio::task::spawn_blocking(move || {
-        db.read(|tx| Ok(tx.query_one("SELECT COUNT(*) FROM schema_migrations", &[])?.i64(0)))
+        db.read(|tx| {
+            Ok(tx
+                .query_one("SELECT COUNT(*) FROM schema_migrations", &[])?
+                .i64(0))
+        })
     })
     .await;
     let backend = match st.db.backend() {

@@ -49,10 +49,7 @@ impl TestDb {
         let (url, cleanup) = match kind {
             Kind::Sqlite => {
                 let path = std::env::temp_dir().join(format!("hearth-test-{}.db", unique()));
-                (
-                    format!("sqlite://{}", path.display()),
-                    Cleanup::File(path),
-                )
+                (format!("sqlite://{}", path.display()), Cleanup::File(path))
             }
             Kind::Postgres => {
                 let admin_url = pg_admin_url();
@@ -61,7 +58,9 @@ impl TestDb {
                     .unwrap_or_else(|e| panic!("PostgreSQL at {admin_url} is unreachable: {e}"));
                 c.batch_execute(&format!("CREATE DATABASE {name}"))
                     .unwrap_or_else(|e| panic!("CREATE DATABASE failed: {e}"));
-                let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map_or(admin_url.as_str(), |(b, _)| b);
                 (format!("{base}/{name}"), Cleanup::Pg { admin_url, name })
             }
         };
@@ -80,7 +79,8 @@ impl Drop for TestDb {
             }
             Cleanup::Pg { admin_url, name } => {
                 if let Ok(mut c) = postgres::Client::connect(admin_url, postgres::NoTls) {
-                    let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                    let _ =
+                        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
                 }
             }
         }
@@ -121,7 +121,8 @@ pub fn seed_orgs(db: &Db) {
     .into_iter()
     .map(|u| u.unwrap_or_else(|e| panic!("{e}")))
     .collect::<Vec<_>>();
-    hearth_store::orgs::upsert(db, &Scope::system("test"), &units).unwrap_or_else(|e| panic!("{e}"));
+    hearth_store::orgs::upsert(db, &Scope::system("test"), &units)
+        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// A synthetic valid ID number.
@@ -144,5 +145,12 @@ pub fn person(name: &str, resident_id: &str, village: &str) -> ValidPerson {
 }
 
 pub fn village_scope(village: &str) -> Scope {
-    Scope::for_user("u-village", "v01", Role::VillageSpecialist, village, false, "127.0.0.1")
+    Scope::for_user(
+        "u-village",
+        "v01",
+        Role::VillageSpecialist,
+        village,
+        false,
+        "127.0.0.1",
+    )
 }

@@ -26,15 +26,28 @@ both!(health_check_reports_the_backend, |kind| {
     let t = TestDb::new(kind);
     let (base, rt) = spawn_app(t.db.clone());
     let body: serde_json::Value = rt.block_on(async {
-        reqwest::get(format!("{base}/healthz")).await.unwrap_or_else(|e| panic!("{e}"))
-            .json().await.unwrap_or_else(|e| panic!("{e}"))
+        reqwest::get(format!("{base}/healthz"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
     });
-    let expected = if kind == Kind::Sqlite { "sqlite" } else { "postgres" };
+    let expected = if kind == Kind::Sqlite {
+        "sqlite"
+    } else {
+        "postgres"
+    };
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"], expected);
     assert_eq!(body["migrations"], hearth_store::migrate::latest_version());
     let home = rt.block_on(async {
-        reqwest::get(format!("{base}/")).await.unwrap_or_else(|e| panic!("{e}")).text().await.unwrap_or_default()
+        reqwest::get(format!("{base}/"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .text()
+            .await
+            .unwrap_or_default()
     });
     assert!(home.contains("乡镇计生与妇幼健康服务管理系统"));
 });
