@@ -15,8 +15,8 @@ fn env_or(k: &str, d: &str) -> String {
     std::env::var(k).unwrap_or_else(|_| d.to_string())
 }
 
-fn die(msg: impl std::fmt::Display) -> ! {
-    eprintln!("bench failed: {msg}");
+fn die(msg: impl std::fmt::Debug) -> ! {
+    eprintln!("bench failed: {msg:?}");
     std::process::exit(1)
 }
 
@@ -60,10 +60,10 @@ fn fresh(backend: &str, tag: &str) -> Target {
             let name = format!("hearth_bench_{tag}");
             let mut c =
                 postgres::Client::connect(&admin, postgres::NoTls).unwrap_or_else(|e| die(e));
-            c.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name}"
-            ))
-            .unwrap_or_else(|e| die(e));
+            c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .unwrap_or_else(|e| die(e));
+            c.batch_execute(&format!("CREATE DATABASE {name}"))
+                .unwrap_or_else(|e| die(e));
             let base = admin
                 .rsplit_once('/')
                 .map_or(admin.as_str(), |(b, _)| b)
@@ -400,7 +400,7 @@ fn main() {
             .args(["import", "persons"])
             .arg(&csv)
             .args(["--db", &t.url])
-            .env("HEARTH_LOG", "warn")
+            .env("HEARTH_LOG", env_or("BENCH_LOG", "warn"))
             .output()
             .unwrap_or_else(|e| die(e));
         let secs = t0.elapsed().as_secs_f64();
@@ -411,7 +411,7 @@ fn main() {
             persons as f64 / secs
         );
         if !out.status.success() {
-            die(String::from_utf8_lossy(&out.stderr));
+            die(String::from_utf8_lossy(&out.stderr).to_string());
         }
         (t.cleanup)();
     }

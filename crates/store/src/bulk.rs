@@ -11,7 +11,7 @@ use hearth_core::Lang;
 use hearth_core::Reason;
 use hearth_core::dates::{fmt_date, now_utc};
 use hearth_core::demo::{self, DemoConfig, VillageBatch};
-use hearth_core::import::{Outcome, Reader, RowError};
+use hearth_core::import::{ImportRow, Outcome, Reader, RowError};
 use hearth_core::scope::{Permission, Scope};
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
@@ -160,16 +160,6 @@ fn copy_escape(out: &mut Vec<u8>, s: &str) {
             b'\r' => out.extend_from_slice(b"\\r"),
             _ => out.push(b),
         }
-    }
-}
-
-/// The SQL that stamps a change sequence on rows made by a set-based
-/// statement: on SQLite `base + offset` from a reserved range, on PostgreSQL
-/// the sequence itself.
-fn seq_expr(backend: Backend, base: i64, offset_expr: &str) -> String {
-    match backend {
-        Backend::Sqlite => format!("({base} + {offset_expr})"),
-        Backend::Postgres => "nextval('change_seq')".to_string(),
     }
 }
 
@@ -415,8 +405,63 @@ pub struct ImportSummary {
     pub errors: Vec<RowError>,
 }
 
+/// Rows handed from the reading thread to the writer at a time.
+const STAGE_BATCH: usize = 2048;
+
+/// One validated row, ready to stage.
+struct StagedRow {
+    row_no: i64,
+    resident_id: String,
+    name: String,
+    sex: i64,
+    birth_date: String,
+    phone: Option<String>,
+    marital_status: Option<&'static str>,
+    village_code: String,
+    household_number: Option<String>,
+    relation: Option<&'static str>,
+    address: String,
+    person_id: String,
+    household_id: Option<String>,
+}
+
+impl StagedRow {
+    /// Gives the row its new person id and its household's id (one new id
+    /// per household number and village in the file).
+    fn new(r: ImportRow, households: &mut HashMap<(String, String), String>) -> StagedRow {
+        let p = r.person;
+        let village_code = p.village_code.as_str().to_string();
+        let household_id = r.household_number.as_ref().map(|n| {
+            households
+                .entry((village_code.clone(), n.clone()))
+                .or_insert_with(new_id)
+                .clone()
+        });
+        StagedRow {
+            row_no: i64::try_from(r.row).unwrap_or(i64::MAX),
+            resident_id: p.resident_id.as_str().to_string(),
+            name: p.name.as_str().to_string(),
+            sex: p.sex.code(),
+            birth_date: fmt_date(p.birth_date),
+            phone: p.phone.map(|x| x.as_str().to_string()),
+            marital_status: p.marital_status.map(|m| m.code()),
+            village_code,
+            household_number: r.household_number,
+            relation: p.relation.map(|x| x.code()),
+            address: r.address,
+            person_id: new_id(),
+            household_id,
+        }
+    }
+}
+
+enum Staged {
+    Row(Box<StagedRow>),
+    Errors(Vec<RowError>),
+}
+
 const STAGE_DDL: &str = "CREATE TEMP TABLE import_stage (
-    row_no           BIGINT PRIMARY KEY,
+    row_no           BIGINT NOT NULL,
     resident_id      TEXT NOT NULL,
     name             TEXT NOT NULL,
     sex              BIGINT NOT NULL,
@@ -466,7 +511,6 @@ fn import_in(
     dry_run: bool,
     progress: &mut dyn FnMut(u64),
 ) -> Result<ImportSummary, StoreError> {
-    let backend = tx.backend();
     let mut sum = ImportSummary {
         dry_run,
         ..ImportSummary::default()
@@ -486,11 +530,152 @@ fn import_in(
             Some(Reason::UnknownOrg)
         }
     };
+    let range = scope.code_range();
+    let started = std::time::Instant::now();
+    // Reading and validating runs on its own thread, feeding the database
+    // writer through a bounded channel: the two halves overlap on two cores
+    // and memory stays bounded by the channel, not by the file.
+    let (send, recv) = std::sync::mpsc::sync_channel::<Vec<Staged>>(8);
+    let outcome = std::thread::scope(|s| -> Result<Merge, StoreError> {
+        let check = &check;
+        s.spawn(move || {
+            let mut households: HashMap<(String, String), String> = HashMap::new();
+            let mut batch = Vec::with_capacity(STAGE_BATCH);
+            while let Some(outcome) = reader.next_outcome(today, lang, check) {
+                batch.push(match outcome {
+                    Outcome::Errors(errs) => Staged::Errors(errs),
+                    Outcome::Row(r) => Staged::Row(Box::new(StagedRow::new(r, &mut households))),
+                });
+                if batch.len() == STAGE_BATCH
+                    && send
+                        .send(std::mem::replace(
+                            &mut batch,
+                            Vec::with_capacity(STAGE_BATCH),
+                        ))
+                        .is_err()
+                {
+                    return; // the writer stopped on an error
+                }
+            }
+            let _ = send.send(batch);
+        });
+        let mut feed = |f: &mut dyn FnMut(StagedRow) -> Result<(), StoreError>| {
+            for batch in recv.iter() {
+                for staged in batch {
+                    sum.rows += 1;
+                    match staged {
+                        Staged::Errors(errs) => sum.errors.extend(errs),
+                        Staged::Row(r) => {
+                            sum.valid += 1;
+                            f(*r)?;
+                        }
+                    }
+                    if sum.rows.is_multiple_of(10_000) {
+                        progress(sum.rows);
+                    }
+                }
+            }
+            Ok(())
+        };
+        merge_staged(tx, &range, &mut feed)
+    })?;
+    progress(sum.rows);
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "import merged");
+    for (row, _) in &outcome.foreign {
+        sum.valid -= 1;
+        sum.errors.push(RowError {
+            row: usize::try_from(*row).unwrap_or(0),
+            column: "身份证号".into(),
+            code: Reason::OutOfScope.code().into(),
+            message: Reason::OutOfScope.message(lang),
+        });
+    }
+    sum.errors.sort_by_key(|e| e.row);
+    sum.created = outcome.created;
+    sum.updated = outcome.updated;
+    sum.unchanged = sum.valid.saturating_sub(outcome.created + outcome.updated);
+    sum.households_created = outcome.households_created;
+    audit::record(
+        tx,
+        scope,
+        Action::Import,
+        "person",
+        None,
+        Some(&format!(
+            "rows {} valid {} created {} updated {} errors {}{}",
+            sum.rows,
+            sum.valid,
+            sum.created,
+            sum.updated,
+            sum.errors.len(),
+            if dry_run { " (dry run)" } else { "" }
+        )),
+    )?;
+    Ok(sum)
+}
 
+/// What merging staged rows into the register did.
+#[derive(Default)]
+struct Merge {
+    created: u64,
+    updated: u64,
+    households_created: u64,
+    /// Rows naming a person registered outside the importer's area: (row, resident ID).
+    foreign: Vec<(i64, String)>,
+}
+
+type Feed<'a> =
+    dyn FnMut(&mut dyn FnMut(StagedRow) -> Result<(), StoreError>) -> Result<(), StoreError> + 'a;
+
+/// The upsert rule shared by both backends: a known resident ID is updated
+/// only when it lies inside the importer's area ($lo, $hi) and the file
+/// says something new; optional fields the file leaves empty keep their
+/// stored value.
+fn person_conflict_clause(lo: usize, hi: usize) -> String {
+    format!(
+        "ON CONFLICT (resident_id) DO UPDATE SET
+             name = excluded.name,
+             sex = excluded.sex,
+             birth_date = excluded.birth_date,
+             phone = COALESCE(excluded.phone, person.phone),
+             marital_status = COALESCE(excluded.marital_status, person.marital_status),
+             household_id = COALESCE(excluded.household_id, person.household_id),
+             relation = COALESCE(excluded.relation, person.relation),
+             village_code = excluded.village_code,
+             version = person.version + 1,
+             change_seq = excluded.change_seq,
+             updated_at = excluded.updated_at
+         WHERE person.village_code >= ${lo} AND person.village_code < ${hi}
+           AND (person.name IS DISTINCT FROM excluded.name
+             OR person.village_code IS DISTINCT FROM excluded.village_code
+             OR COALESCE(excluded.phone, person.phone) IS DISTINCT FROM person.phone
+             OR COALESCE(excluded.marital_status, person.marital_status) IS DISTINCT FROM person.marital_status
+             OR COALESCE(excluded.household_id, person.household_id) IS DISTINCT FROM person.household_id
+             OR COALESCE(excluded.relation, person.relation) IS DISTINCT FROM person.relation)"
+    )
+}
+
+/// Points a household at its head (the member whose relation is 户主);
+/// shared by both backends, each adding the households it touched.
+const SET_HEAD: &str = "UPDATE household SET head_person_id =
+         (SELECT p.id FROM person p WHERE p.household_id = household.id AND p.relation = 'head'
+          ORDER BY p.id LIMIT 1)";
+
+/// Stages the rows through each backend's fast lane (a prepared-statement
+/// loop on SQLite, `COPY` on PostgreSQL) into a temporary table, then merges
+/// them into the register with set-based SQL shared by both backends.
+/// (Per-row upserts on SQLite measured 3× slower: each one pays for a
+/// statement journal.)
+fn merge_staged(
+    tx: &mut Tx<'_>,
+    (lo, hi): &(String, String),
+    feed: &mut Feed<'_>,
+) -> Result<Merge, StoreError> {
+    let mut m = Merge::default();
+    let backend = tx.backend();
     tx.batch("DROP TABLE IF EXISTS import_stage")?;
     tx.batch(STAGE_DDL)?;
-    let mut households: HashMap<(String, String), String> = HashMap::new();
-    let mut max_row: i64 = 0;
+    let mut max_row = 0i64;
     {
         let mut w = BulkWriter::open(
             tx,
@@ -512,97 +697,79 @@ fn import_in(
             ],
             false,
         )?;
-        while let Some(outcome) = reader.next_outcome(today, lang, &check) {
-            sum.rows += 1;
-            match outcome {
-                Outcome::Errors(errs) => sum.errors.extend(errs),
-                Outcome::Row(r) => {
-                    sum.valid += 1;
-                    let p = &r.person;
-                    let village = p.village_code.as_str();
-                    let hh_id = r.household_number.as_ref().map(|n| {
-                        households
-                            .entry((village.to_string(), n.clone()))
-                            .or_insert_with(new_id)
-                            .clone()
-                    });
-                    let row_no = i64::try_from(r.row).unwrap_or(i64::MAX);
-                    max_row = max_row.max(row_no);
-                    w.row(&[
-                        P::I(row_no),
-                        P::T(p.resident_id.as_str()),
-                        P::T(p.name.as_str()),
-                        P::I(p.sex.code()),
-                        P::T(&fmt_date(p.birth_date)),
-                        p.phone.as_ref().map(|x| x.as_str()).into(),
-                        p.marital_status.map(|m| m.code()).into(),
-                        P::T(village),
-                        (&r.household_number).into(),
-                        p.relation.map(|x| x.code()).into(),
-                        P::T(&r.address),
-                        P::T(&new_id()),
-                        (&hh_id).into(),
-                    ])?;
-                }
-            }
-            if sum.rows.is_multiple_of(10_000) {
-                progress(sum.rows);
-            }
-        }
+        feed(&mut |r: StagedRow| {
+            max_row = max_row.max(r.row_no);
+            w.row(&[
+                P::I(r.row_no),
+                P::T(&r.resident_id),
+                P::T(&r.name),
+                P::I(r.sex),
+                P::T(&r.birth_date),
+                (&r.phone).into(),
+                r.marital_status.into(),
+                P::T(&r.village_code),
+                (&r.household_number).into(),
+                r.relation.into(),
+                P::T(&r.address),
+                P::T(&r.person_id),
+                (&r.household_id).into(),
+            ])
+        })?;
         w.finish()?;
     }
-    drop(households);
-    progress(sum.rows);
-
-    let (lo, hi) = scope.code_range();
     // A resident ID already registered outside the importer's area.
-    let foreign = tx.query(
-        "SELECT s.row_no FROM import_stage s JOIN person p ON p.resident_id = s.resident_id
-         WHERE p.village_code < $1 OR p.village_code >= $2 ORDER BY s.row_no",
-        &[P::T(&lo), P::T(&hi)],
-    )?;
-    for r in &foreign {
-        sum.valid -= 1;
-        sum.errors.push(RowError {
-            row: usize::try_from(r.i64(0)).unwrap_or(0),
-            column: "身份证号".into(),
-            code: Reason::OutOfScope.code().into(),
-            message: Reason::OutOfScope.message(lang),
-        });
-    }
-    if !foreign.is_empty() {
+    m.foreign = tx
+        .query(
+            "SELECT s.row_no, s.resident_id FROM import_stage s
+             JOIN person p ON p.resident_id = s.resident_id
+             WHERE p.village_code < $1 OR p.village_code >= $2 ORDER BY s.row_no",
+            &[P::T(lo), P::T(hi)],
+        )?
+        .iter()
+        .map(|r| (r.i64(0), r.str(1)))
+        .collect();
+    if !m.foreign.is_empty() {
         tx.exec(
             "DELETE FROM import_stage WHERE resident_id IN
                  (SELECT p.resident_id FROM person p WHERE p.village_code < $1 OR p.village_code >= $2)",
-            &[P::T(&lo), P::T(&hi)],
+            &[P::T(lo), P::T(hi)],
         )?;
     }
-    sum.errors.sort_by_key(|e| e.row);
-
     let existing = tx
         .query_one(
-            "SELECT COUNT(*) FROM import_stage s JOIN person p ON p.resident_id = s.resident_id",
-            &[],
+            "SELECT COUNT(*) FROM import_stage s JOIN person p ON p.resident_id = s.resident_id
+             WHERE p.village_code >= $1 AND p.village_code < $2",
+            &[P::T(lo), P::T(hi)],
         )?
         .i64(0);
-    let base = match backend {
-        Backend::Sqlite => tx.reserve_seq_sqlite(2 * max_row + 2)?,
-        Backend::Postgres => 0,
-    };
     let now = now_utc();
-    let hh_seq = seq_expr(backend, base + max_row + 1, "MIN(row_no)");
-    sum.households_created = tx.exec(
+    // Change sequence for set-based inserts: SQLite stamps from a reserved
+    // range (one writer at a time makes it exact); PostgreSQL asks its sequence.
+    let (hh_seq, p_seq) = match backend {
+        Backend::Sqlite => {
+            let base = tx.reserve_seq_sqlite(2 * max_row + 2)?;
+            (
+                format!("({} + MIN(row_no))", base + max_row + 1),
+                format!("({base} + s.row_no)"),
+            )
+        }
+        Backend::Postgres => (
+            "nextval('change_seq')".to_string(),
+            "nextval('change_seq')".to_string(),
+        ),
+    };
+    m.households_created = tx.exec(
         &format!(
             "INSERT INTO household (id, village_code, number, address, version, change_seq,
                  created_at, updated_at)
-             SELECT MIN(household_id), village_code, household_number, MAX(address), 1, {hh_seq}, $1, $1
+             SELECT MIN(household_id), village_code, household_number, MAX(address), 1,
+                 {hh_seq}, $1, $1
              FROM import_stage WHERE household_number IS NOT NULL
              GROUP BY village_code, household_number
              ON CONFLICT (village_code, number) DO NOTHING"
         ),
         &[P::T(&now)],
     )?;
-    let p_seq = seq_expr(backend, base, "s.row_no");
     let affected = tx.exec(
         &format!(
             "INSERT INTO person (id, resident_id, name, sex, birth_date, phone, marital_status,
@@ -612,60 +779,24 @@ fn import_in(
              FROM import_stage s
              LEFT JOIN household h ON h.village_code = s.village_code AND h.number = s.household_number
              WHERE true
-             ON CONFLICT (resident_id) DO UPDATE SET
-                 name = excluded.name,
-                 sex = excluded.sex,
-                 birth_date = excluded.birth_date,
-                 phone = COALESCE(excluded.phone, person.phone),
-                 marital_status = COALESCE(excluded.marital_status, person.marital_status),
-                 household_id = COALESCE(excluded.household_id, person.household_id),
-                 relation = COALESCE(excluded.relation, person.relation),
-                 village_code = excluded.village_code,
-                 version = person.version + 1,
-                 change_seq = excluded.change_seq,
-                 updated_at = excluded.updated_at
-             WHERE person.name IS DISTINCT FROM excluded.name
-                OR person.village_code IS DISTINCT FROM excluded.village_code
-                OR COALESCE(excluded.phone, person.phone) IS DISTINCT FROM person.phone
-                OR COALESCE(excluded.marital_status, person.marital_status) IS DISTINCT FROM person.marital_status
-                OR COALESCE(excluded.household_id, person.household_id) IS DISTINCT FROM person.household_id
-                OR COALESCE(excluded.relation, person.relation) IS DISTINCT FROM person.relation"
+             {}",
+            person_conflict_clause(2, 3)
         ),
-        &[P::T(&now)],
+        &[P::T(&now), P::T(lo), P::T(hi)],
     )?;
     let staged = tx
         .query_one("SELECT COUNT(*) FROM import_stage", &[])?
         .i64(0);
-    sum.created = u64::try_from(staged - existing).unwrap_or(0);
-    sum.updated = affected.saturating_sub(sum.created);
-    sum.unchanged = u64::try_from(existing)
-        .unwrap_or(0)
-        .saturating_sub(sum.updated);
+    m.created = u64::try_from(staged - existing).unwrap_or(0);
+    m.updated = affected.saturating_sub(m.created);
     tx.exec(
-        "UPDATE household SET head_person_id =
-             (SELECT p.id FROM person p WHERE p.household_id = household.id AND p.relation = 'head'
-              ORDER BY p.id LIMIT 1)
-         WHERE id IN (SELECT h.id FROM import_stage s
-                      JOIN household h ON h.village_code = s.village_code AND h.number = s.household_number
-                      WHERE s.relation = 'head')",
+        &format!(
+            "{SET_HEAD} WHERE id IN (SELECT h.id FROM import_stage s
+                 JOIN household h ON h.village_code = s.village_code AND h.number = s.household_number
+                 WHERE s.relation = 'head')"
+        ),
         &[],
     )?;
     tx.batch("DROP TABLE import_stage")?;
-    audit::record(
-        tx,
-        scope,
-        Action::Import,
-        "person",
-        None,
-        Some(&format!(
-            "rows {} valid {} created {} updated {} errors {}{}",
-            sum.rows,
-            sum.valid,
-            sum.created,
-            sum.updated,
-            sum.errors.len(),
-            if dry_run { " (dry run)" } else { "" }
-        )),
-    )?;
-    Ok(sum)
+    Ok(m)
 }

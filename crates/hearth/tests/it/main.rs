@@ -78,10 +78,22 @@ impl Drop for TestDb {
                 }
             }
             Cleanup::Pg { admin_url, name } => {
-                if let Ok(mut c) = postgres::Client::connect(admin_url, postgres::NoTls) {
-                    let _ =
-                        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                // Close this test's pool first, or it reconnects while the
+                // database is being dropped.
+                if let Ok(dummy) = Db::open("sqlite::memory:") {
+                    drop(std::mem::replace(&mut self.db, dummy));
                 }
+                let mut last = String::new();
+                for _ in 0..5 {
+                    match postgres::Client::connect(admin_url, postgres::NoTls).and_then(|mut c| {
+                        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    }) {
+                        Ok(()) => return,
+                        Err(e) => last = format!("{e:?}"),
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+                eprintln!("could not drop test database {name}: {last}");
             }
         }
     }
