@@ -12,6 +12,9 @@ use hearth_store::{Backend, Db};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
+pub mod i18n;
+pub mod security;
+
 /// Shared state handed to every handler.
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -24,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(home))
         .route("/healthz", get(healthz))
         .with_state(state)
+        .layer(axum::middleware::from_fn(security::headers))
 }
 
 /// Serves the app on an already-bound listener until `shutdown` resolves.

@@ -41,13 +41,28 @@ both!(health_check_reports_the_backend, |kind| {
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"], expected);
     assert_eq!(body["migrations"], hearth_store::migrate::latest_version());
-    let home = rt.block_on(async {
-        reqwest::get(format!("{base}/"))
+    let (headers, home) = rt.block_on(async {
+        let r = reqwest::get(format!("{base}/"))
             .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .text()
-            .await
-            .unwrap_or_default()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let h = r.headers().clone();
+        (h, r.text().await.unwrap_or_default())
     });
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let csp = header("content-security-policy");
+    assert!(
+        csp.contains("frame-ancestors 'none'")
+            && csp.contains("script-src 'self'")
+            && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(header("referrer-policy"), "no-referrer");
     assert!(home.contains("乡镇计生与妇幼健康服务管理系统"));
 });
