@@ -13,6 +13,7 @@ pub mod name;
 pub mod org;
 pub mod person;
 pub mod phone;
+pub mod pinyin;
 pub mod registration;
 pub mod scope;
 pub mod user;

@@ -8,10 +8,21 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PersonName(String);
 
-fn is_han(c: char) -> bool {
+/// True for a Han character (CJK unified ideographs and their extensions,
+/// compatibility ideographs, and 〇).
+pub fn is_han(c: char) -> bool {
     matches!(c as u32,
         0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2A6DF
         | 0x2A700..=0x2EBEF | 0x30000..=0x3134F | 0x3007)
+}
+
+/// Folds the look-alikes of the middle dot that separates the parts of a
+/// minority name to `·` (U+00B7); any other character is returned as is.
+pub fn fold_dot(c: char) -> char {
+    match c {
+        '•' | '・' | '．' | '.' | '･' | '‧' | '∙' | '⋅' | '●' => '·',
+        other => other,
+    }
 }
 
 impl PersonName {
@@ -19,14 +30,7 @@ impl PersonName {
     /// that the name is 1–20 characters of Han script with single dots
     /// between parts.
     pub fn parse(input: &str) -> Result<Self, Reason> {
-        let s: String = input
-            .trim()
-            .chars()
-            .map(|c| match c {
-                '•' | '・' | '．' | '.' | '･' | '‧' | '∙' | '⋅' | '●' => '·',
-                other => other,
-            })
-            .collect();
+        let s: String = input.trim().chars().map(fold_dot).collect();
         if s.is_empty() {
             return Err(Reason::Required);
         }

@@ -12,6 +12,7 @@ use hearth_core::Reason;
 use hearth_core::dates::{fmt_date, now_utc};
 use hearth_core::demo::{self, DemoConfig, VillageBatch};
 use hearth_core::import::{ImportRow, Outcome, Reader, RowError};
+use hearth_core::pinyin::initials;
 use hearth_core::scope::{Permission, Scope};
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
@@ -213,11 +214,21 @@ pub fn load_demo(
             )?;
             stats.users += 1;
         }
+        // Secondary indexes are cheaper to build once after the load than to
+        // maintain row by row during it (measured: ~2.5x for the search indexes).
+        let deferred = if bulk_is_fresh(tx)? {
+            tx.defer_indexes(&["household", "person", "couple", "birth_registration"])?
+        } else {
+            Vec::new()
+        };
         demo::generate(cfg, |batch: VillageBatch| {
             write_batch(tx, &batch, &now, &mut stats)?;
             progress(stats.persons);
             Ok::<(), StoreError>(())
         })?;
+        for ddl in &deferred {
+            tx.batch(ddl)?;
+        }
         audit::record(
             tx,
             &scope,
@@ -292,6 +303,7 @@ fn write_batch(
             "version",
             "created_at",
             "updated_at",
+            "name_initials",
         ],
         true,
     )?;
@@ -310,6 +322,7 @@ fn write_batch(
             P::I(1),
             P::T(now),
             P::T(now),
+            P::T(&initials(&p.name)),
         ])?;
     }
     stats.persons += w.finish()?;
@@ -384,6 +397,12 @@ fn write_batch(
     Ok(())
 }
 
+/// True when the register holds no person yet (bulk loads may then defer
+/// index building).
+fn bulk_is_fresh(tx: &mut Tx<'_>) -> Result<bool, StoreError> {
+    Ok(tx.query_opt("SELECT 1 FROM person LIMIT 1", &[])?.is_none())
+}
+
 /// True when the database already holds a population (a demo is reused).
 pub fn has_persons(db: &Db) -> Result<bool, StoreError> {
     db.read(|tx| Ok(tx.query_opt("SELECT 1 FROM person LIMIT 1", &[])?.is_some()))
@@ -413,6 +432,7 @@ struct StagedRow {
     row_no: i64,
     resident_id: String,
     name: String,
+    name_initials: String,
     sex: i64,
     birth_date: String,
     phone: Option<String>,
@@ -440,6 +460,7 @@ impl StagedRow {
         StagedRow {
             row_no: i64::try_from(r.row).unwrap_or(i64::MAX),
             resident_id: p.resident_id.as_str().to_string(),
+            name_initials: initials(p.name.as_str()),
             name: p.name.as_str().to_string(),
             sex: p.sex.code(),
             birth_date: fmt_date(p.birth_date),
@@ -473,7 +494,8 @@ const STAGE_DDL: &str = "CREATE TEMP TABLE import_stage (
     relation         TEXT,
     address          TEXT NOT NULL,
     person_id        TEXT NOT NULL,
-    household_id     TEXT
+    household_id     TEXT,
+    name_initials    TEXT NOT NULL
 )";
 
 /// Imports persons from a file reader. Every row is validated; valid rows
@@ -496,7 +518,12 @@ pub fn import_persons(
     }
     let run = |tx: &mut Tx<'_>| import_in(tx, scope, reader, today, lang, dry_run, progress);
     if dry_run {
-        db.trial(run)
+        // The trial rolls everything back, so its audit entry is written on
+        // its own: a dry run reads the register too (it tells whether an ID
+        // number is registered elsewhere).
+        let sum = db.trial(run)?;
+        db.write(|tx| record_import(tx, scope, &sum))?;
+        Ok(sum)
     } else {
         db.write(run)
     }
@@ -595,6 +622,13 @@ fn import_in(
     sum.updated = outcome.updated;
     sum.unchanged = sum.valid.saturating_sub(outcome.created + outcome.updated);
     sum.households_created = outcome.households_created;
+    if !dry_run {
+        record_import(tx, scope, &sum)?;
+    }
+    Ok(sum)
+}
+
+fn record_import(tx: &mut Tx<'_>, scope: &Scope, sum: &ImportSummary) -> Result<(), StoreError> {
     audit::record(
         tx,
         scope,
@@ -608,10 +642,9 @@ fn import_in(
             sum.created,
             sum.updated,
             sum.errors.len(),
-            if dry_run { " (dry run)" } else { "" }
+            if sum.dry_run { " (dry run)" } else { "" }
         )),
-    )?;
-    Ok(sum)
+    )
 }
 
 /// What merging staged rows into the register did.
@@ -635,6 +668,7 @@ fn person_conflict_clause(lo: usize, hi: usize) -> String {
     format!(
         "ON CONFLICT (resident_id) DO UPDATE SET
              name = excluded.name,
+             name_initials = excluded.name_initials,
              sex = excluded.sex,
              birth_date = excluded.birth_date,
              phone = COALESCE(excluded.phone, person.phone),
@@ -694,6 +728,7 @@ fn merge_staged(
                 "address",
                 "person_id",
                 "household_id",
+                "name_initials",
             ],
             false,
         )?;
@@ -713,6 +748,7 @@ fn merge_staged(
                 P::T(&r.address),
                 P::T(&r.person_id),
                 (&r.household_id).into(),
+                P::T(&r.name_initials),
             ])
         })?;
         w.finish()?;
@@ -773,9 +809,11 @@ fn merge_staged(
     let affected = tx.exec(
         &format!(
             "INSERT INTO person (id, resident_id, name, sex, birth_date, phone, marital_status,
-                 household_id, relation, village_code, version, change_seq, created_at, updated_at)
+                 household_id, relation, village_code, version, change_seq, created_at, updated_at,
+                 name_initials)
              SELECT s.person_id, s.resident_id, s.name, s.sex, s.birth_date, s.phone,
-                 s.marital_status, h.id, s.relation, s.village_code, 1, {p_seq}, $1, $1
+                 s.marital_status, h.id, s.relation, s.village_code, 1, {p_seq}, $1, $1,
+                 s.name_initials
              FROM import_stage s
              LEFT JOIN household h ON h.village_code = s.village_code AND h.number = s.household_number
              WHERE true

@@ -18,6 +18,31 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The collation clause to put after a text column compared by range
+    /// (`name{c} >= $1 AND name{c} < $2`) or ordered by code point, so the
+    /// range means "starts with" and matches the prefix indexes of
+    /// migration 0002. SQLite compares text by code point (BINARY) already;
+    /// PostgreSQL follows the database's locale unless told `COLLATE "C"`.
+    pub fn text_range_collate(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " COLLATE \"C\"",
+        }
+    }
+
+    /// After a table in FROM: make SQLite use `index`, for a query whose
+    /// selective range SQLite cannot tell from the scope's village range
+    /// (without STAT4 it rates every two-sided range alike, and picks the
+    /// wrong one). PostgreSQL plans from its statistics and gets nothing.
+    pub fn index_hint(self, index: &str) -> String {
+        match self {
+            Backend::Sqlite => format!(" INDEXED BY {index}"),
+            Backend::Postgres => String::new(),
+        }
+    }
+}
+
 /// A parameter bound to a statement.
 #[derive(Debug, Clone, Copy)]
 pub enum P<'a> {
@@ -554,6 +579,37 @@ impl<'c> Tx<'c> {
                 &[P::I(n.max(1))],
             )?
             .i64(0))
+    }
+
+    /// Drops the secondary (non-unique, non-key) indexes of `tables` and
+    /// returns the DDL that recreates them, for a bulk load into empty
+    /// tables. Unique indexes stay, so constraints hold throughout.
+    pub fn defer_indexes(&mut self, tables: &[&str]) -> Result<Vec<String>, StoreError> {
+        let mut ddl = Vec::new();
+        for table in tables {
+            let rows = match self.backend() {
+                Backend::Sqlite => self.query(
+                    "SELECT name, sql FROM sqlite_master
+                     WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL
+                       AND sql NOT LIKE 'CREATE UNIQUE%'",
+                    &[P::T(table)],
+                )?,
+                Backend::Postgres => self.query(
+                    "SELECT i.relname::text, pg_get_indexdef(x.indexrelid)
+                     FROM pg_index x
+                     JOIN pg_class i ON i.oid = x.indexrelid
+                     JOIN pg_class t ON t.oid = x.indrelid
+                     WHERE t.relname = $1 AND t.relnamespace = 'public'::regnamespace
+                       AND NOT x.indisunique AND NOT x.indisprimary",
+                    &[P::T(table)],
+                )?,
+            };
+            for r in rows {
+                self.batch(&format!("DROP INDEX {}", r.str(0)))?;
+                ddl.push(r.str(1));
+            }
+        }
+        Ok(ddl)
     }
 
     /// Direct access to the SQLite transaction for bulk fast lanes.

@@ -5,12 +5,14 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod auth;
 pub mod bulk;
 pub mod db;
 pub mod error;
 pub mod migrate;
 pub mod orgs;
 pub mod register;
+pub mod search;
 pub mod users;
 
 pub use db::{Backend, Db};
@@ -21,9 +23,12 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-/// Opens the database at `url` and brings its schema up to date.
+/// Opens the database at `url`, brings its schema up to date and fills any
+/// derived column a migration had to leave empty (the pinyin initials of
+/// names; one indexed query when there is nothing to fill).
 pub fn open_and_migrate(url: &str) -> Result<Db, StoreError> {
     let db = Db::open(url)?;
     migrate::migrate(&db)?;
+    search::backfill_initials(&db)?;
     Ok(db)
 }

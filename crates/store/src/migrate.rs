@@ -13,13 +13,43 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "register",
-    shared: include_str!("../migrations/0001_register.sql"),
-    sqlite: include_str!("../migrations/0001_register.sqlite.sql"),
-    postgres: include_str!("../migrations/0001_register.postgres.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "register",
+        shared: include_str!("../migrations/0001_register.sql"),
+        sqlite: include_str!("../migrations/0001_register.sqlite.sql"),
+        postgres: include_str!("../migrations/0001_register.postgres.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "search",
+        shared: include_str!("../migrations/0002_search.sql"),
+        sqlite: include_str!("../migrations/0002_search.sqlite.sql"),
+        postgres: include_str!("../migrations/0002_search.postgres.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "auth",
+        shared: include_str!("../migrations/0003_auth.sql"),
+        sqlite: include_str!("../migrations/0003_auth.sqlite.sql"),
+        postgres: include_str!("../migrations/0003_auth.postgres.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "code_collation",
+        shared: include_str!("../migrations/0004_code_collation.sql"),
+        sqlite: include_str!("../migrations/0004_code_collation.sqlite.sql"),
+        postgres: include_str!("../migrations/0004_code_collation.postgres.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "audit_filters",
+        shared: include_str!("../migrations/0005_audit_filters.sql"),
+        sqlite: include_str!("../migrations/0005_audit_filters.sqlite.sql"),
+        postgres: include_str!("../migrations/0005_audit_filters.postgres.sql"),
+    },
+];
 
 /// Brings the schema up to date; returns the versions applied now.
 pub fn migrate(db: &Db) -> Result<Vec<i64>, StoreError> {
@@ -65,4 +95,16 @@ pub fn migrate(db: &Db) -> Result<Vec<i64>, StoreError> {
 /// The highest migration version this binary knows.
 pub fn latest_version() -> i64 {
     MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_unique_and_in_order() {
+        let v: Vec<i64> = MIGRATIONS.iter().map(|m| m.version).collect();
+        assert!(v.windows(2).all(|w| w[0] < w[1]), "{v:?}");
+        assert_eq!(v.last().copied(), Some(latest_version()));
+    }
 }

@@ -25,7 +25,7 @@ pub struct NewUser<'a> {
 
 const COLS: &str = "id, username, display_name, role, org_code, disabled, named_access, version";
 
-fn user_from(r: &Row) -> User {
+pub(crate) fn user_from(r: &Row) -> User {
     User {
         id: r.str(0),
         username: r.str(1),
@@ -133,6 +133,38 @@ pub fn list(db: &Db, scope: &Scope) -> Result<Vec<User>, StoreError> {
             )?
             .iter()
             .map(user_from)
+            .collect())
+    })
+}
+
+/// An account as the administrators' list shows it: the user and the name
+/// of their org unit (`None` if the unit is gone).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserListing {
+    pub user: User,
+    pub org_name: Option<String>,
+}
+
+/// Lists all accounts with their org unit's name (administrators only), by
+/// user name. Lists no personal data of the register, so it is not audited.
+pub fn list_with_org(db: &Db, scope: &Scope) -> Result<Vec<UserListing>, StoreError> {
+    if !scope.can(Permission::Administer) {
+        return Err(StoreError::Forbidden);
+    }
+    db.read(|tx| {
+        Ok(tx
+            .query(
+                "SELECT u.id, u.username, u.display_name, u.role, u.org_code, u.disabled,
+                        u.named_access, u.version, o.name
+                 FROM app_user u LEFT JOIN org_unit o ON o.code = u.org_code
+                 ORDER BY u.username",
+                &[],
+            )?
+            .iter()
+            .map(|r| UserListing {
+                user: user_from(r),
+                org_name: r.opt_str(8),
+            })
             .collect())
     })
 }

@@ -54,6 +54,15 @@ both!(
             ),
             6
         );
+        // Indexes deferred during the load are all back afterwards.
+        let index_sql = if kind == Kind::Sqlite {
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('person', 'household', 'couple', 'birth_registration')"
+        } else {
+            "SELECT COUNT(*) FROM pg_indexes WHERE tablename IN ('person', 'household', 'couple', 'birth_registration')"
+        };
+        let fresh = TestDb::new(kind);
+        assert_eq!(count(&a.url, index_sql), count(&fresh.url, index_sql));
+        assert!(count(&a.url, index_sql) >= 10);
         // Second start reuses the database.
         let out = hearth()
             .args([

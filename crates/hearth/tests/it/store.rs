@@ -431,3 +431,34 @@ both!(users_hash_passwords_and_change_sequence_grows, |kind| {
         .collect();
     assert!(seqs[0] < seqs[1] && seqs[1] < seqs[2], "{seqs:?}");
 });
+
+/// A county that creates its database with a Chinese locale still gets
+/// correct town and county scopes (codes compare byte-wise).
+#[test]
+fn town_scope_works_in_a_chinese_locale_database() {
+    let t = TestDb::with_pg_options(
+        Kind::Postgres,
+        "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'zh-Hans-CN' LOCALE 'C.UTF-8'",
+    );
+    seed_orgs(&t.db);
+    let sys = Scope::system("test");
+    register::create_person(
+        &t.db,
+        &sys,
+        None,
+        &person("张晓梅", &rid(1990, 2), V1),
+        None,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let town = Scope::for_user(
+        "t",
+        "town",
+        hearth_core::user::Role::TownStaff,
+        TOWN,
+        false,
+        "x",
+    );
+    let seen = register::list_persons(&t.db, &town, &PersonFilter::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(seen.len(), 1);
+}

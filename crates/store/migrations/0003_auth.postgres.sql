@@ -1,0 +1,3 @@
+-- PostgreSQL's part of 0003: nothing; the shared part says it all (no
+-- change_seq on these tables: sessions, tokens and the throttle are not
+-- synchronised).

@@ -1,0 +1,1 @@
+-- 0004: nothing shared; the code columns only need a collation on PostgreSQL.

@@ -1,0 +1,1 @@
+-- 0004: SQLite compares text byte-wise already.

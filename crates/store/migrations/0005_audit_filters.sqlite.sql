@@ -1,0 +1,1 @@
+-- 0005: nothing SQLite-specific.
