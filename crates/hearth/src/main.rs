@@ -460,7 +460,7 @@ fn serve(db: Db, bind: &str) -> Result<()> {
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        hearth_web::serve(listener, hearth_web::AppState { db }, shutdown).await?;
+        hearth_web::serve(listener, hearth_web::AppState::new(db), shutdown).await?;
         Ok(())
     })
 }

@@ -7,16 +7,30 @@ use std::sync::OnceLock;
 
 type Catalogue = HashMap<String, String>;
 
-fn load(json: &str) -> Catalogue {
-    serde_json::from_str(json).unwrap_or_default()
+/// Merges catalogue files (one per area of the UI) into one map.
+fn load(files: &[&str]) -> Catalogue {
+    let mut out = Catalogue::new();
+    for json in files {
+        let part: Catalogue = serde_json::from_str(json).unwrap_or_default();
+        out.extend(part);
+    }
+    out
 }
 
 fn catalogues() -> &'static (Catalogue, Catalogue) {
     static CATS: OnceLock<(Catalogue, Catalogue)> = OnceLock::new();
     CATS.get_or_init(|| {
         (
-            load(include_str!("../i18n/zh-CN.json")),
-            load(include_str!("../i18n/en.json")),
+            load(&[
+                include_str!("../i18n/zh-CN.json"),
+                include_str!("../i18n/zh-CN.screens.json"),
+                include_str!("../i18n/zh-CN.admin.json"),
+            ]),
+            load(&[
+                include_str!("../i18n/en.json"),
+                include_str!("../i18n/en.screens.json"),
+                include_str!("../i18n/en.admin.json"),
+            ]),
         )
     })
 }

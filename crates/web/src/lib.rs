@@ -1,32 +1,62 @@
-//! Hearth's web server: the HTTP entry point. For now it serves a health
-//! check and a placeholder home page; the register's screens and the JSON
-//! API build on this router.
+//! Hearth's web server: the HTTP entry point — routes, shared state,
+//! middleware (security headers, language), and serving on a bound listener.
 #![forbid(unsafe_code)]
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use hearth_store::{Backend, Db};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
+pub mod admin;
+pub mod api;
+pub mod error;
 pub mod i18n;
+pub mod pages;
+pub mod screens;
 pub mod security;
+pub mod session;
 
 /// Shared state handed to every handler.
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: Db,
+    pub auth: hearth_store::auth::AuthConfig,
+    /// Mark cookies Secure even without a TLS hint from a proxy.
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    /// State with the default session and throttling settings.
+    pub fn new(db: Db) -> AppState {
+        AppState {
+            db,
+            auth: hearth_store::auth::AuthConfig::default(),
+            secure_cookies: false,
+        }
+    }
 }
 
 /// The application's routes.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(home))
+        .route("/", get(pages::home))
+        .route("/sign-in", get(pages::sign_in_form).post(pages::sign_in))
+        .route("/sign-out", axum::routing::post(pages::sign_out))
+        .route(
+            "/password",
+            get(pages::password_form).post(pages::change_password),
+        )
+        .route("/assets/app.css", get(stylesheet))
         .route("/healthz", get(healthz))
+        .merge(screens::routes())
+        .merge(admin::routes())
+        .merge(api::routes())
         .with_state(state)
+        .layer(axum::middleware::from_fn(session::remember_lang))
         .layer(axum::middleware::from_fn(security::headers))
 }
 
@@ -76,9 +106,12 @@ async fn healthz(State(st): State<AppState>) -> Response {
     }
 }
 
-async fn home() -> impl IntoResponse {
+async fn stylesheet() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        Html(include_str!("home.html")),
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../assets/app.css"),
     )
 }

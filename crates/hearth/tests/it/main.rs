@@ -3,8 +3,15 @@
 //! fail (never skip) when the server at HEARTH_TEST_PG_URL (default
 //! postgres://postgres@127.0.0.1:5432/postgres) is unreachable.
 
+mod admin;
+mod api;
+mod auth;
+mod browser;
 mod cli;
 mod import;
+mod pages;
+mod screens;
+mod search;
 mod store;
 mod web;
 
@@ -46,6 +53,12 @@ fn unique() -> String {
 
 impl TestDb {
     pub fn new(kind: Kind) -> TestDb {
+        Self::with_pg_options(kind, "")
+    }
+
+    /// A fresh database; on PostgreSQL `options` are appended to CREATE
+    /// DATABASE (e.g. a Chinese ICU locale).
+    pub fn with_pg_options(kind: Kind, options: &str) -> TestDb {
         let (url, cleanup) = match kind {
             Kind::Sqlite => {
                 let path = std::env::temp_dir().join(format!("hearth-test-{}.db", unique()));
@@ -56,7 +69,7 @@ impl TestDb {
                 let name = format!("hearth_t_{}", unique());
                 let mut c = postgres::Client::connect(&admin_url, postgres::NoTls)
                     .unwrap_or_else(|e| panic!("PostgreSQL at {admin_url} is unreachable: {e}"));
-                c.batch_execute(&format!("CREATE DATABASE {name}"))
+                c.batch_execute(&format!("CREATE DATABASE {name} {options}"))
                     .unwrap_or_else(|e| panic!("CREATE DATABASE failed: {e}"));
                 let base = admin_url
                     .rsplit_once('/')

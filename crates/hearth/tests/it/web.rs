@@ -16,7 +16,7 @@ pub fn spawn_app(db: hearth_store::Db) -> (String, tokio::runtime::Runtime) {
     let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
     rt.spawn(hearth_web::serve(
         listener,
-        hearth_web::AppState { db },
+        hearth_web::AppState::new(db),
         std::future::pending(),
     ));
     (format!("http://{addr}"), rt)

@@ -1,0 +1,327 @@
+//! The JSON API under `/api/v1` and its OpenAPI 3 document at
+//! `/api/openapi.json`, generated from the handlers' annotations.
+//!
+//! Every route but token issue and the document itself needs
+//! `Authorization: Bearer <token>`; the caller's `Scope` is built from the
+//! token's user and handed to the store, which filters every read and write
+//! to the caller's villages. A record outside them is 404, exactly like a
+//! missing one; a role without the permission is 403. Errors are always
+//! JSON `{error, message, fields}` in the language of `Accept-Language`.
+//! Single records carry `ETag: "<version>"`; a change needs
+//! `If-Match: <version>` (428 without it, 409 with the current record when
+//! stale).
+//!
+//! [`API_ROUTES`] is the one list of routes: the router is built from it
+//! and a test checks that the OpenAPI document describes each of them.
+
+use crate::AppState;
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hearth_core::{FieldError, Lang, Reason};
+use serde::Serialize;
+use utoipa::OpenApi;
+
+pub mod auth;
+pub mod couples;
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod households;
+pub mod orgs;
+pub mod persons;
+pub mod registrations;
+
+pub use error::{ApiError, ErrorBody};
+
+/// Declares the routes once: [`API_ROUTES`] (method, path) and [`routes`]
+/// come from the same list, so neither can miss one the other has.
+macro_rules! api_routes {
+    ($($method:ident $path:literal => $handler:path,)*) => {
+        /// Every API route as (method, path), exactly as the router serves it.
+        pub const API_ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path),)*];
+
+        /// The API's routes, with JSON answers for unknown routes and
+        /// methods and `Cache-Control: no-store` on every response.
+        pub fn routes() -> Router<AppState> {
+            Router::new()
+                $(.route($path, axum::routing::$method($handler)))*
+                .route("/api/{*rest}", axum::routing::any(no_such_route))
+                .layer(axum::middleware::from_fn(api_responses))
+        }
+    };
+}
+
+api_routes! {
+    post "/api/v1/auth/token" => auth::issue_token,
+    delete "/api/v1/auth/token" => auth::revoke_token,
+    get "/api/v1/org-units" => orgs::list_org_units,
+    get "/api/v1/households" => households::list_households,
+    post "/api/v1/households" => households::create_household,
+    get "/api/v1/households/{id}" => households::get_household,
+    put "/api/v1/households/{id}" => households::update_household,
+    delete "/api/v1/households/{id}" => households::delete_household,
+    get "/api/v1/persons" => persons::list_persons,
+    post "/api/v1/persons" => persons::create_person,
+    get "/api/v1/persons/{id}" => persons::get_person,
+    put "/api/v1/persons/{id}" => persons::update_person,
+    get "/api/v1/couples" => couples::list_couples,
+    post "/api/v1/couples" => couples::create_couple,
+    get "/api/v1/couples/{id}" => couples::get_couple,
+    get "/api/v1/birth-registrations" => registrations::list_registrations,
+    post "/api/v1/birth-registrations" => registrations::create_registration,
+    get "/api/v1/birth-registrations/{id}" => registrations::get_registration,
+    post "/api/v1/birth-registrations/{id}/review" => registrations::review_registration,
+    post "/api/v1/birth-registrations/{id}/status" => registrations::set_registration_status,
+    get "/api/openapi.json" => openapi_json,
+}
+
+/// The OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Hearth API",
+        description = "The township family-planning register (households, persons, couples, \
+                       birth registrations), scoped to the caller's area. Errors are JSON \
+                       `{error, message, fields}`; `Accept-Language: en` gives English \
+                       messages, anything else Chinese. Single records carry \
+                       `ETag: \"<version>\"`; changes need `If-Match`."
+    ),
+    paths(
+        auth::issue_token,
+        auth::revoke_token,
+        orgs::list_org_units,
+        households::list_households,
+        households::create_household,
+        households::get_household,
+        households::update_household,
+        households::delete_household,
+        persons::list_persons,
+        persons::create_person,
+        persons::get_person,
+        persons::update_person,
+        couples::list_couples,
+        couples::create_couple,
+        couples::get_couple,
+        registrations::list_registrations,
+        registrations::create_registration,
+        registrations::get_registration,
+        registrations::review_registration,
+        registrations::set_registration_status,
+        openapi_json,
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "auth", description = "API tokens"),
+        (name = "org-units", description = "The area's org units (区划)"),
+        (name = "households", description = "Households (户)"),
+        (name = "persons", description = "Persons (人口)"),
+        (name = "couples", description = "Couples of reproductive age (育龄夫妇)"),
+        (name = "birth-registrations", description = "Birth registrations (生育登记)"),
+        (name = "meta", description = "This document"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Adds the `bearer` security scheme the protected operations name.
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A token from POST /api/v1/auth/token, sent as \
+                         `Authorization: Bearer <token>`",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI 3 document of this API (no token needed).
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "meta",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json"))
+)]
+pub async fn openapi_json() -> Response {
+    static DOC: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
+    match DOC.get_or_init(|| ApiDoc::openapi().to_json().map_err(|e| e.to_string())) {
+        Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json.clone()).into_response(),
+        Err(e) => {
+            ApiError::web(crate::error::WebError::Server(e.clone()), Lang::En).into_response()
+        }
+    }
+}
+
+/// Unknown API routes answer JSON too.
+async fn no_such_route(extract::ApiLang(lang): extract::ApiLang) -> ApiError {
+    ApiError::api(StatusCode::NOT_FOUND, "not_found", lang)
+}
+
+/// Turns axum's empty 405 into the API's JSON error (keeping `Allow`) and
+/// forbids caching of any API answer.
+async fn api_responses(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let lang = extract::api_lang(req.headers());
+    let mut res = next.run(req).await;
+    if res.status() == StatusCode::METHOD_NOT_ALLOWED
+        && !res.headers().contains_key(header::CONTENT_TYPE)
+    {
+        let allow = res.headers().get(header::ALLOW).cloned();
+        res = ApiError::api(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", lang)
+            .into_response();
+        if let Some(a) = allow {
+            res.headers_mut().insert(header::ALLOW, a);
+        }
+    }
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+// ---- helpers shared by the handlers ----------------------------------------------
+
+/// The ETag of a record version: `"3"`.
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// A single record: its JSON and `ETag`.
+pub(crate) fn record<T: Serialize>(status: StatusCode, body: &T, version: i64) -> Response {
+    let mut res = (status, axum::Json(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&etag(version)) {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    res
+}
+
+/// A newly created record (201, or 200 for a retried create) with its
+/// `ETag` and, when new, its `Location`.
+pub(crate) fn created<T: Serialize>(
+    existed: bool,
+    body: &T,
+    version: i64,
+    location: &str,
+) -> Response {
+    if existed {
+        return record(StatusCode::OK, body, version);
+    }
+    let mut res = record(StatusCode::CREATED, body, version);
+    if let Ok(v) = HeaderValue::from_str(location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
+/// Parses `limit` and `offset`: `limit` 1–`max` (`default` when absent),
+/// `offset` 0 or more; every bad one is reported.
+pub(crate) fn paging(
+    limit: Option<&str>,
+    offset: Option<&str>,
+    default: i64,
+    max: i64,
+    lang: Lang,
+) -> Result<(i64, i64), ApiError> {
+    let mut errs = Vec::new();
+    let mut num =
+        |name: &str, v: Option<&str>, min: i64, max: i64, dflt: i64| match v.map(str::trim) {
+            None | Some("") => dflt,
+            Some(s) => match s.parse::<i64>() {
+                Ok(n) if (min..=max).contains(&n) => n,
+                Ok(_) => {
+                    errs.push(FieldError::new(name, Reason::OutOfRange { min, max }));
+                    dflt
+                }
+                Err(_) => {
+                    errs.push(FieldError::new(name, Reason::NotANumber));
+                    dflt
+                }
+            },
+        };
+    let l = num("limit", limit, 1, max, default);
+    let o = num("offset", offset, 0, i64::from(i32::MAX), 0);
+    if errs.is_empty() {
+        Ok((l, o))
+    } else {
+        Err(ApiError::invalid(errs, lang))
+    }
+}
+
+/// A `village` filter: trimmed, empty meaning none.
+pub(crate) fn village_filter(v: Option<&str>) -> Option<String> {
+    v.map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+/// A client-chosen record id must be a UUID.
+pub(crate) fn client_id(id: Option<&str>) -> Result<Option<String>, FieldError> {
+    match id.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => uuid::Uuid::parse_str(s)
+            .map(|u| Some(u.hyphenated().to_string()))
+            .map_err(|_| FieldError::new("id", Reason::UnknownValue { allowed: "a UUID" })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_describes_every_route_and_nothing_else() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        let paths = doc["paths"].as_object().cloned().unwrap_or_default();
+        for (method, path) in API_ROUTES {
+            let op = &paths
+                .get(*path)
+                .unwrap_or_else(|| panic!("{path} is not in the document"))[*method];
+            assert!(op.is_object(), "{method} {path} is not in the document");
+            let public =
+                *path == "/api/openapi.json" || (*method, *path) == ("post", "/api/v1/auth/token");
+            let secured = op["security"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+            assert_eq!(secured, !public, "{method} {path}: security");
+        }
+        let mut documented = 0;
+        for (path, item) in &paths {
+            for method in ["get", "post", "put", "delete", "patch"] {
+                if item.get(method).is_some() {
+                    documented += 1;
+                    assert!(
+                        API_ROUTES.contains(&(method, path.as_str())),
+                        "{method} {path} is documented but not routed"
+                    );
+                }
+            }
+        }
+        assert_eq!(documented, API_ROUTES.len());
+        assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    }
+
+    #[test]
+    fn paging_and_ids() {
+        assert_eq!(paging(None, None, 50, 500, Lang::En).ok(), Some((50, 0)));
+        assert_eq!(
+            paging(Some("10"), Some("20"), 50, 500, Lang::En).ok(),
+            Some((10, 20))
+        );
+        let e = paging(Some("x"), Some("-1"), 50, 500, Lang::En).err();
+        let fields: Vec<String> = e
+            .map(|e| e.body().fields.keys().cloned().collect())
+            .unwrap_or_default();
+        assert_eq!(fields, vec!["limit".to_string(), "offset".to_string()]);
+        assert!(client_id(Some("nope")).is_err());
+        assert_eq!(client_id(Some(" ")), Ok(None));
+    }
+}
