@@ -34,6 +34,20 @@ struct DbArg {
     url: String,
 }
 
+/// Web session settings, shared by `serve` and `demo`.
+#[derive(Args, Debug, Clone)]
+struct WebArgs {
+    /// Sign a user out after this many minutes without a request.
+    #[arg(long, env = "HEARTH_IDLE_TIMEOUT_MINUTES", default_value_t = 30)]
+    idle_timeout_minutes: u64,
+    /// Sign a user out this many hours after signing in, active or not.
+    #[arg(long, env = "HEARTH_ABSOLUTE_TIMEOUT_HOURS", default_value_t = 12)]
+    absolute_timeout_hours: u64,
+    /// Mark session cookies Secure (set when a TLS proxy does not send X-Forwarded-Proto).
+    #[arg(long, env = "HEARTH_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
 #[derive(Subcommand, Debug)]
 enum Cmd {
     /// Bring the database schema up to date.
@@ -71,6 +85,8 @@ enum Cmd {
         /// The password of every demo account.
         #[arg(long, default_value = "hearth-demo")]
         demo_password: String,
+        #[command(flatten)]
+        web: WebArgs,
     },
     /// Serve the web application.
     Serve {
@@ -78,6 +94,8 @@ enum Cmd {
         db: DbArg,
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: String,
+        #[command(flatten)]
+        web: WebArgs,
     },
     /// Import records.
     #[command(subcommand)]
@@ -215,6 +233,7 @@ fn run(cli: Cli) -> Result<()> {
             fresh,
             bind,
             demo_password,
+            web,
         } => {
             if fresh {
                 remove_sqlite(&db.url)?;
@@ -237,11 +256,11 @@ fn run(cli: Cli) -> Result<()> {
             if no_serve {
                 return Ok(());
             }
-            serve(d, &bind)
+            serve(d, &bind, &web)
         }
-        Cmd::Serve { db, bind } => {
+        Cmd::Serve { db, bind, web } => {
             let d = open(&db.url)?;
-            serve(d, &bind)
+            serve(d, &bind, &web)
         }
         Cmd::Import(ImportCmd::Persons {
             file,
@@ -441,7 +460,12 @@ fn peak_rss() -> String {
         .unwrap_or_default()
 }
 
-fn serve(db: Db, bind: &str) -> Result<()> {
+fn serve(db: Db, bind: &str, web: &WebArgs) -> Result<()> {
+    let mut state = hearth_web::AppState::new(db.clone());
+    state.auth.idle_timeout = std::time::Duration::from_secs(web.idle_timeout_minutes.max(1) * 60);
+    state.auth.absolute_timeout =
+        std::time::Duration::from_secs(web.absolute_timeout_hours.max(1) * 3600);
+    state.secure_cookies = web.secure_cookies;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -460,7 +484,7 @@ fn serve(db: Db, bind: &str) -> Result<()> {
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        hearth_web::serve(listener, hearth_web::AppState::new(db), shutdown).await?;
+        hearth_web::serve(listener, state, shutdown).await?;
         Ok(())
     })
 }

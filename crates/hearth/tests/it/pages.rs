@@ -323,3 +323,37 @@ both!(
         });
     }
 );
+
+both!(an_idle_session_expires, |kind| {
+    let t = TestDb::new(kind);
+    seed_orgs(&t.db);
+    add_user(&t.db, "v01", hearth_core::user::Role::VillageSpecialist, V1);
+    let mut state = hearth_web::AppState::new(t.db.clone());
+    state.auth.idle_timeout = std::time::Duration::from_secs(1);
+    let (base, rt) = crate::web::spawn_app_with(state);
+    rt.block_on(async {
+        let c = client();
+        let res = sign_in(&c, &base, "v01", PASSWORD).await;
+        let (session, _) =
+            set_cookie(&res, "hearth_session").unwrap_or_else(|| panic!("no session"));
+        let res = c
+            .get(format!("{base}/"))
+            .header("cookie", &session)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 200);
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        let res = c
+            .get(format!("{base}/"))
+            .header("cookie", &session)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 303);
+        assert_eq!(
+            res.headers().get("location").and_then(|v| v.to_str().ok()),
+            Some("/sign-in?expired=1")
+        );
+    });
+});
