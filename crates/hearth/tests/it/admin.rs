@@ -3,83 +3,14 @@
 //! the import page (dry run, report, confirmation).
 
 use super::*;
+use crate::http::*;
 use crate::web::spawn_app;
 use hearth_core::scope::Scope;
 use hearth_core::user::Role;
 use hearth_store::audit::{self, AuditFilter};
 use hearth_store::users;
 
-const PASSWORD: &str = "village-pass-1";
-
 // ---- helpers (as in pages.rs) ------------------------------------------------
-
-fn add_user(db: &hearth_store::Db, username: &str, role: Role, org: &str) -> String {
-    let hash = hearth_core::user::hash_password(PASSWORD).unwrap_or_default();
-    users::create(
-        db,
-        &Scope::system("test"),
-        &users::NewUser {
-            username,
-            display_name: "测试用户",
-            role,
-            org_code: org,
-            password_hash: &hash,
-            named_access: false,
-        },
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
-    .id
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// The `name=value` part of a Set-Cookie header for `name`.
-fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|v| v.split(';').next().unwrap_or("").to_string())
-}
-
-/// The first `csrf` hidden field of a page.
-fn csrf_of(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap_or("")
-        .to_string()
-}
-
-/// Signs in through the real form; the response.
-async fn sign_in(c: &reqwest::Client, base: &str, user: &str, pw: &str) -> reqwest::Response {
-    let res = c
-        .get(format!("{base}/sign-in"))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let cookie = set_cookie(&res, "hearth_pre_csrf").unwrap_or_else(|| panic!("no csrf cookie"));
-    let token = csrf_of(&res.text().await.unwrap_or_default());
-    c.post(format!("{base}/sign-in"))
-        .header("cookie", cookie)
-        .form(&[("username", user), ("password", pw), ("csrf", &token)])
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// Signs in and returns the session cookie.
-async fn session(c: &reqwest::Client, base: &str, user: &str, pw: &str) -> String {
-    let res = sign_in(c, base, user, pw).await;
-    assert_eq!(res.status(), 303, "sign-in of {user}");
-    set_cookie(&res, "hearth_session").unwrap_or_else(|| panic!("no session"))
-}
 
 /// GETs a page with a session: status and body.
 async fn get(c: &reqwest::Client, url: &str, cookie: &str) -> (u16, String) {

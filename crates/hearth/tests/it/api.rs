@@ -5,33 +5,15 @@
 //! and reveals, and the OpenAPI document covering every route.
 
 use super::*;
+use crate::http::{PASSWORD, add_user};
 use crate::web::spawn_app;
 use hearth_core::registration::NewRegistration;
 use hearth_core::scope::Scope;
 use hearth_core::user::Role;
 use hearth_store::audit::{self, AuditFilter};
-use hearth_store::{register, users};
+use hearth_store::register;
 use reqwest::Method;
 use serde_json::{Value, json};
-
-const PASSWORD: &str = "api-pass-1";
-
-fn add_user(db: &hearth_store::Db, username: &str, role: Role, org: &str) {
-    let hash = hearth_core::user::hash_password(PASSWORD).unwrap_or_default();
-    users::create(
-        db,
-        &Scope::system("test"),
-        &users::NewUser {
-            username,
-            display_name: "接口用户",
-            role,
-            org_code: org,
-            password_hash: &hash,
-            named_access: false,
-        },
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-}
 
 /// One answer: status, headers and the JSON body (Null when empty).
 struct Answer {

@@ -8,6 +8,7 @@ mod api;
 mod auth;
 mod browser;
 mod cli;
+mod http;
 mod import;
 mod pages;
 mod screens;

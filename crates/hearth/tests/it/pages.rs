@@ -2,77 +2,9 @@
 //! 127.0.0.1:0, on both backends.
 
 use super::*;
+use crate::http::*;
 use crate::web::spawn_app;
 use hearth_core::scope::Scope;
-use hearth_store::users;
-
-const PASSWORD: &str = "village-pass-1";
-
-fn add_user(db: &hearth_store::Db, username: &str, role: hearth_core::user::Role, org: &str) {
-    let hash = hearth_core::user::hash_password(PASSWORD).unwrap_or_default();
-    users::create(
-        db,
-        &Scope::system("test"),
-        &users::NewUser {
-            username,
-            display_name: "测试专干",
-            role,
-            org_code: org,
-            password_hash: &hash,
-            named_access: false,
-        },
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// The `name=value` part of a Set-Cookie header for `name`.
-fn set_cookie(res: &reqwest::Response, name: &str) -> Option<(String, String)> {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|v| {
-            let first = v.split(';').next().unwrap_or("").to_string();
-            (first, v.to_string())
-        })
-}
-
-/// Fetches the sign-in page: its pre-sign-in CSRF cookie and form token.
-async fn sign_in_form(c: &reqwest::Client, base: &str) -> (String, String) {
-    let res = c
-        .get(format!("{base}/sign-in"))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (cookie, _) =
-        set_cookie(&res, "hearth_pre_csrf").unwrap_or_else(|| panic!("no csrf cookie"));
-    let html = res.text().await.unwrap_or_default();
-    let token = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap_or("")
-        .to_string();
-    (cookie, token)
-}
-
-async fn sign_in(c: &reqwest::Client, base: &str, user: &str, pw: &str) -> reqwest::Response {
-    let (cookie, token) = sign_in_form(c, base).await;
-    c.post(format!("{base}/sign-in"))
-        .header("cookie", cookie)
-        .form(&[("username", user), ("password", pw), ("csrf", &token)])
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-}
 
 both!(sign_in_home_and_sign_out, |kind| {
     let t = TestDb::new(kind);
@@ -142,8 +74,8 @@ both!(sign_in_home_and_sign_out, |kind| {
         // Right password: a session cookie, HttpOnly and SameSite=Strict.
         let res = sign_in(&c, &base, "v01", PASSWORD).await;
         assert_eq!(res.status(), 303);
-        let (session, raw) =
-            set_cookie(&res, "hearth_session").unwrap_or_else(|| panic!("no session"));
+        let raw = set_cookie_header(&res, "hearth_session").unwrap_or_else(|| panic!("no session"));
+        let session = set_cookie(&res, "hearth_session").unwrap_or_default();
         assert!(
             raw.contains("HttpOnly") && raw.contains("SameSite=Strict"),
             "{raw}"
@@ -267,7 +199,7 @@ both!(
         rt.block_on(async {
             let c = client();
             let res = sign_in(&c, &base, "v01", PASSWORD).await;
-            let (session, _) =
+            let session =
                 set_cookie(&res, "hearth_session").unwrap_or_else(|| panic!("no session"));
             let page = c
                 .get(format!("{base}/password"))
@@ -334,8 +266,7 @@ both!(an_idle_session_expires, |kind| {
     rt.block_on(async {
         let c = client();
         let res = sign_in(&c, &base, "v01", PASSWORD).await;
-        let (session, _) =
-            set_cookie(&res, "hearth_session").unwrap_or_else(|| panic!("no session"));
+        let session = set_cookie(&res, "hearth_session").unwrap_or_else(|| panic!("no session"));
         let res = c
             .get(format!("{base}/"))
             .header("cookie", &session)

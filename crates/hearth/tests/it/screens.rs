@@ -4,6 +4,7 @@
 //! CSRF, field errors, version conflicts and the audit trail.
 
 use super::*;
+use crate::http::{PASSWORD, add_user, client, field_value};
 use crate::web::spawn_app;
 use hearth_core::household::{HouseholdFlags, NewHousehold};
 use hearth_core::id_number::mask_id;
@@ -13,77 +14,13 @@ use hearth_core::scope::Scope;
 use hearth_core::user::Role;
 use hearth_store::audit::{AuditEntry, AuditFilter};
 use hearth_store::register;
-use hearth_store::users;
-
-const PASSWORD: &str = "village-pass-1";
 
 // ---- helpers (the sign-in ones as in pages.rs) --------------------------------------
-
-fn add_user(db: &hearth_store::Db, username: &str, role: Role, org: &str) {
-    let hash = hearth_core::user::hash_password(PASSWORD).unwrap_or_default();
-    users::create(
-        db,
-        &Scope::system("test"),
-        &users::NewUser {
-            username,
-            display_name: "测试专干",
-            role,
-            org_code: org,
-            password_hash: &hash,
-            named_access: false,
-        },
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// The `name=value` part of a Set-Cookie header for `name`.
-fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|v| v.split(';').next().unwrap_or("").to_string())
-}
-
-/// The value of the first input named `name` in a page.
-fn field_value(html: &str, name: &str) -> String {
-    html.split(&format!("name=\"{name}\""))
-        .nth(1)
-        .and_then(|s| s.split('>').next())
-        .and_then(|tag| tag.split("value=\"").nth(1))
-        .and_then(|s| s.split('"').next())
-        .unwrap_or("")
-        .to_string()
-}
 
 /// Signs in through the real form; returns the session cookie and the
 /// session's CSRF token (read from the home page).
 async fn sign_in(c: &reqwest::Client, base: &str, user: &str) -> (String, String) {
-    let res = c
-        .get(format!("{base}/sign-in"))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let pre = set_cookie(&res, "hearth_pre_csrf").unwrap_or_else(|| panic!("no csrf cookie"));
-    let html = res.text().await.unwrap_or_default();
-    let token = field_value(&html, "csrf");
-    let res = c
-        .post(format!("{base}/sign-in"))
-        .header("cookie", pre)
-        .form(&[("username", user), ("password", PASSWORD), ("csrf", &token)])
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(res.status(), 303, "sign-in of {user}");
-    let session = set_cookie(&res, "hearth_session").unwrap_or_else(|| panic!("no session"));
+    let session = crate::http::session(c, base, user, PASSWORD).await;
     let (_, home) = get(c, base, &session, "/").await;
     let csrf = field_value(&home, "csrf");
     assert!(!csrf.is_empty());

@@ -1,0 +1,93 @@
+//! Shared helpers for tests that talk HTTP to the server: accounts, a
+//! client that does not follow redirects, cookies, and signing in through
+//! the real sign-in form.
+
+use hearth_core::scope::Scope;
+use hearth_core::user::Role;
+use hearth_store::users;
+
+/// The password of every account these helpers create.
+pub const PASSWORD: &str = "village-pass-1";
+
+/// Creates an account with [`PASSWORD`]; returns its id.
+pub fn add_user(db: &hearth_store::Db, username: &str, role: Role, org: &str) -> String {
+    let hash = hearth_core::user::hash_password(PASSWORD).unwrap_or_default();
+    users::create(
+        db,
+        &Scope::system("test"),
+        &users::NewUser {
+            username,
+            display_name: "测试用户",
+            role,
+            org_code: org,
+            password_hash: &hash,
+            named_access: false,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+    .id
+}
+
+/// A client that shows redirects instead of following them.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The whole Set-Cookie header for `name`.
+pub fn set_cookie_header(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_string)
+}
+
+/// The `name=value` part of the Set-Cookie header for `name`.
+pub fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
+    set_cookie_header(res, name).map(|v| v.split(';').next().unwrap_or("").to_string())
+}
+
+/// The value of the first input named `name` in a page.
+pub fn field_value(html: &str, name: &str) -> String {
+    html.split(&format!("name=\"{name}\""))
+        .nth(1)
+        .and_then(|s| s.split('>').next())
+        .and_then(|tag| tag.split("value=\"").nth(1))
+        .and_then(|s| s.split('"').next())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// The first `csrf` hidden field of a page.
+pub fn csrf_of(html: &str) -> String {
+    field_value(html, "csrf")
+}
+
+/// Signs in through the real form (its pre-sign-in CSRF cookie and token);
+/// returns the server's answer.
+pub async fn sign_in(c: &reqwest::Client, base: &str, user: &str, pw: &str) -> reqwest::Response {
+    let res = c
+        .get(format!("{base}/sign-in"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cookie = set_cookie(&res, "hearth_pre_csrf").unwrap_or_else(|| panic!("no csrf cookie"));
+    let token = csrf_of(&res.text().await.unwrap_or_default());
+    c.post(format!("{base}/sign-in"))
+        .header("cookie", cookie)
+        .form(&[("username", user), ("password", pw), ("csrf", &token)])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Signs in and returns the session cookie (`hearth_session=…`).
+pub async fn session(c: &reqwest::Client, base: &str, user: &str, pw: &str) -> String {
+    let res = sign_in(c, base, user, pw).await;
+    assert_eq!(res.status(), 303, "sign-in of {user}");
+    set_cookie(&res, "hearth_session").unwrap_or_else(|| panic!("no session"))
+}
