@@ -380,6 +380,16 @@ pub fn update_person(
         if let Some(h) = household_id {
             check_household(tx, scope, h, village)?;
         }
+        // The household as it was, and the one the person now belongs to, so
+        // that each keeps exactly one head.
+        let before = load_person(tx, scope, id).ok();
+        let target = match household_id {
+            Some(h) => Some(load_household(tx, scope, h)?),
+            None => None,
+        };
+        if let (Some(h), Some(r)) = (&target, p.relation) {
+            check_head(tx, h, r, id)?;
+        }
         let seq = tx.next_seq()?;
         let n = tx.exec(
             "UPDATE person SET resident_id = $1, name = $2, sex = $3, birth_date = $4, phone = $5,
@@ -408,6 +418,8 @@ pub fn update_person(
         if n == 0 {
             return Err(conflict_or_missing(tx, "person", id, scope));
         }
+        let old_household = before.as_ref().and_then(|b| b.household_id.as_deref());
+        fix_heads(tx, scope, id, old_household, target.as_ref(), p.relation)?;
         audit::record(tx, scope, Action::Update, "person", Some(id), None)?;
         load_person(tx, scope, id)
     })
@@ -1165,6 +1177,37 @@ fn set_head(
     )
 }
 
+/// Keeps household heads right after person `person_id` left household
+/// `old` (if any) for `to` with `relation`: the old household loses them as
+/// head unless they stay its head; the new one gets them when they are its
+/// head.
+fn fix_heads(
+    tx: &mut Tx<'_>,
+    scope: &Scope,
+    person_id: &str,
+    old: Option<&str>,
+    to: Option<&Household>,
+    relation: Option<Relation>,
+) -> Result<(), StoreError> {
+    if let Some(old) = old
+        && tx
+            .query_opt(
+                "SELECT 1 FROM household WHERE id = $1 AND head_person_id = $2",
+                &[P::T(old), P::T(person_id)],
+            )?
+            .is_some()
+        && to.is_none_or(|h| h.id != old || relation != Some(Relation::Head))
+    {
+        set_head(tx, scope, old, None)?;
+    }
+    if let (Some(h), Some(Relation::Head)) = (to, relation)
+        && h.head_person_id.as_deref() != Some(person_id)
+    {
+        set_head(tx, scope, &h.id, Some(person_id))?;
+    }
+    Ok(())
+}
+
 /// Moves `p` (as read in this transaction) into household `to` (or out of
 /// any) with `relation`, keeping both households' heads right. The person's
 /// version is checked against the one read.
@@ -1196,22 +1239,7 @@ fn set_membership(
     if n == 0 {
         return Err(conflict_or_missing(tx, "person", &p.id, scope));
     }
-    if let Some(old) = p.household_id.as_deref()
-        && tx
-            .query_opt(
-                "SELECT 1 FROM household WHERE id = $1 AND head_person_id = $2",
-                &[P::T(old), P::T(&p.id)],
-            )?
-            .is_some()
-        && to.is_none_or(|h| h.id != old || relation != Some(Relation::Head))
-    {
-        set_head(tx, scope, old, None)?;
-    }
-    if let (Some(h), Some(Relation::Head)) = (to, relation)
-        && h.head_person_id.as_deref() != Some(p.id.as_str())
-    {
-        set_head(tx, scope, &h.id, Some(&p.id))?;
-    }
+    fix_heads(tx, scope, &p.id, p.household_id.as_deref(), to, relation)?;
     audit::record(
         tx,
         scope,

@@ -462,3 +462,87 @@ fn town_scope_works_in_a_chinese_locale_database() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(seen.len(), 1);
 }
+
+fn with_relation(
+    name: &str,
+    id: &str,
+    village: &str,
+    relation: &str,
+) -> hearth_core::person::ValidPerson {
+    hearth_core::person::PersonInput {
+        name: name.into(),
+        resident_id: id.into(),
+        village_code: village.into(),
+        relation: relation.into(),
+        ..hearth_core::person::PersonInput::default()
+    }
+    .validate(today())
+    .unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+both!(editing_a_person_keeps_one_head_per_household, |kind| {
+    let t = TestDb::new(kind);
+    seed_orgs(&t.db);
+    let v1 = village_scope(V1);
+    let h = household(&t.db, &v1, V1, "0001");
+    let h2 = household(&t.db, &v1, V1, "0002");
+    let head = |hh: &str| {
+        register::get_household(&t.db, &v1, hh)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .household
+            .head_person_id
+    };
+    let a = register::create_person(
+        &t.db,
+        &v1,
+        None,
+        &with_relation("王建国", &rid(1970, 1), V1, "户主"),
+        Some(&h),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let b = register::create_person(
+        &t.db,
+        &v1,
+        None,
+        &with_relation("张秀英", &rid(1972, 2), V1, "配偶"),
+        Some(&h),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(head(&h), Some(a.id.clone()));
+    // A second head in the same household is refused on the relation field.
+    let two = register::update_person(
+        &t.db,
+        &v1,
+        &b.id,
+        b.version,
+        &with_relation("张秀英", &rid(1972, 2), V1, "户主"),
+        Some(&h),
+    );
+    assert!(
+        matches!(two, Err(StoreError::Invalid(ref f)) if f[0].field == "relation"),
+        "{two:?}"
+    );
+    // The head moves to another household as its head: both heads follow.
+    register::update_person(
+        &t.db,
+        &v1,
+        &a.id,
+        a.version,
+        &with_relation("王建国", &rid(1970, 1), V1, "户主"),
+        Some(&h2),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(head(&h), None);
+    assert_eq!(head(&h2), Some(a.id.clone()));
+    // Now the spouse can become head of the first household.
+    register::update_person(
+        &t.db,
+        &v1,
+        &b.id,
+        b.version,
+        &with_relation("张秀英", &rid(1972, 2), V1, "户主"),
+        Some(&h),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(head(&h), Some(b.id.clone()));
+});
