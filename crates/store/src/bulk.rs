@@ -448,17 +448,27 @@ struct StagedRow {
 impl StagedRow {
     /// Gives the row its new person id and its household's id (one new id
     /// per household number and village in the file).
-    fn new(r: ImportRow, households: &mut HashMap<(String, String), String>) -> StagedRow {
+    fn new(r: ImportRow, households: &mut HashMap<(String, String), FileHousehold>) -> StagedRow {
         let p = r.person;
         let village_code = p.village_code.as_str().to_string();
+        let row_no = i64::try_from(r.row).unwrap_or(i64::MAX);
         let household_id = r.household_number.as_ref().map(|n| {
-            households
+            let h = households
                 .entry((village_code.clone(), n.clone()))
-                .or_insert_with(new_id)
-                .clone()
+                .or_insert_with(|| FileHousehold {
+                    id: new_id(),
+                    address: String::new(),
+                    first_row: row_no,
+                    has_head: false,
+                });
+            if h.address.is_empty() && !r.address.is_empty() {
+                h.address.clone_from(&r.address);
+            }
+            h.has_head |= p.relation == Some(hearth_core::person::Relation::Head);
+            h.id.clone()
         });
         StagedRow {
-            row_no: i64::try_from(r.row).unwrap_or(i64::MAX),
+            row_no,
             resident_id: p.resident_id.as_str().to_string(),
             name_initials: initials(p.name.as_str()),
             name: p.name.as_str().to_string(),
@@ -476,10 +486,31 @@ impl StagedRow {
     }
 }
 
+/// A household named in the file (by village and number): the id it gets
+/// if new, its address (the first non-empty one), the row it first appears
+/// on, and whether the file names its head.
+struct FileHousehold {
+    id: String,
+    address: String,
+    first_row: i64,
+    has_head: bool,
+}
+
 enum Staged {
     Row(Box<StagedRow>),
     Errors(Vec<RowError>),
+    /// Sent once, after the last row: every household the file names.
+    Households(Vec<((String, String), FileHousehold)>),
 }
+
+const HOUSEHOLD_STAGE_DDL: &str = "CREATE TEMP TABLE import_household (
+    id           TEXT NOT NULL,
+    village_code TEXT NOT NULL,
+    number       TEXT NOT NULL,
+    address      TEXT NOT NULL,
+    first_row    BIGINT NOT NULL,
+    has_head     BIGINT NOT NULL
+)";
 
 const STAGE_DDL: &str = "CREATE TEMP TABLE import_stage (
     row_no           BIGINT NOT NULL,
@@ -566,7 +597,7 @@ fn import_in(
     let outcome = std::thread::scope(|s| -> Result<Merge, StoreError> {
         let check = &check;
         s.spawn(move || {
-            let mut households: HashMap<(String, String), String> = HashMap::new();
+            let mut households: HashMap<(String, String), FileHousehold> = HashMap::new();
             let mut batch = Vec::with_capacity(STAGE_BATCH);
             while let Some(outcome) = reader.next_outcome(today, lang, check) {
                 batch.push(match outcome {
@@ -584,25 +615,34 @@ fn import_in(
                     return; // the writer stopped on an error
                 }
             }
+            // In file order: the new ids are time-ordered, so the inserts append.
+            let mut households: Vec<_> = households.into_iter().collect();
+            households.sort_by_key(|(_, h)| h.first_row);
+            batch.push(Staged::Households(households));
             let _ = send.send(batch);
         });
         let mut feed = |f: &mut dyn FnMut(StagedRow) -> Result<(), StoreError>| {
+            let mut households = Vec::new();
             for batch in recv.iter() {
                 for staged in batch {
-                    sum.rows += 1;
                     match staged {
                         Staged::Errors(errs) => sum.errors.extend(errs),
                         Staged::Row(r) => {
                             sum.valid += 1;
                             f(*r)?;
                         }
+                        Staged::Households(h) => {
+                            households = h;
+                            continue;
+                        }
                     }
+                    sum.rows += 1;
                     if sum.rows.is_multiple_of(10_000) {
                         progress(sum.rows);
                     }
                 }
             }
-            Ok(())
+            Ok(households)
         };
         merge_staged(tx, &range, &mut feed)
     })?;
@@ -657,8 +697,11 @@ struct Merge {
     foreign: Vec<(i64, String)>,
 }
 
-type Feed<'a> =
-    dyn FnMut(&mut dyn FnMut(StagedRow) -> Result<(), StoreError>) -> Result<(), StoreError> + 'a;
+/// Streams the staged rows into a callback; returns the file's households.
+type Feed<'a> = dyn FnMut(
+        &mut dyn FnMut(StagedRow) -> Result<(), StoreError>,
+    ) -> Result<Vec<((String, String), FileHousehold)>, StoreError>
+    + 'a;
 
 /// The upsert rule shared by both backends: a known resident ID is updated
 /// only when it lies inside the importer's area ($lo, $hi) and the file
@@ -710,6 +753,7 @@ fn merge_staged(
     tx.batch("DROP TABLE IF EXISTS import_stage")?;
     tx.batch(STAGE_DDL)?;
     let mut max_row = 0i64;
+    let households;
     {
         let mut w = BulkWriter::open(
             tx,
@@ -732,7 +776,7 @@ fn merge_staged(
             ],
             false,
         )?;
-        feed(&mut |r: StagedRow| {
+        households = feed(&mut |r: StagedRow| {
             max_row = max_row.max(r.row_no);
             w.row(&[
                 P::I(r.row_no),
@@ -753,6 +797,36 @@ fn merge_staged(
         })?;
         w.finish()?;
     }
+    // The file's households, one row each (no grouping of the staged rows).
+    tx.batch("DROP TABLE IF EXISTS import_household")?;
+    tx.batch(HOUSEHOLD_STAGE_DDL)?;
+    {
+        let mut w = BulkWriter::open(
+            tx,
+            "import_household",
+            &[
+                "id",
+                "village_code",
+                "number",
+                "address",
+                "first_row",
+                "has_head",
+            ],
+            false,
+        )?;
+        for ((village, number), h) in &households {
+            w.row(&[
+                P::T(&h.id),
+                P::T(village),
+                P::T(number),
+                P::T(&h.address),
+                P::I(h.first_row),
+                h.has_head.into(),
+            ])?;
+        }
+        w.finish()?;
+    }
+    drop(households);
     // A resident ID already registered outside the importer's area.
     m.foreign = tx
         .query(
@@ -785,7 +859,7 @@ fn merge_staged(
         Backend::Sqlite => {
             let base = tx.reserve_seq_sqlite(2 * max_row + 2)?;
             (
-                format!("({} + MIN(row_no))", base + max_row + 1),
+                format!("({} + first_row)", base + max_row + 1),
                 format!("({base} + s.row_no)"),
             )
         }
@@ -798,10 +872,8 @@ fn merge_staged(
         &format!(
             "INSERT INTO household (id, village_code, number, address, version, change_seq,
                  created_at, updated_at)
-             SELECT MIN(household_id), village_code, household_number, MAX(address), 1,
-                 {hh_seq}, $1, $1
-             FROM import_stage WHERE household_number IS NOT NULL
-             GROUP BY village_code, household_number
+             SELECT id, village_code, number, address, 1, {hh_seq}, $1, $1
+             FROM import_household WHERE true
              ON CONFLICT (village_code, number) DO NOTHING"
         ),
         &[P::T(&now)],
@@ -829,12 +901,13 @@ fn merge_staged(
     m.updated = affected.saturating_sub(m.created);
     tx.exec(
         &format!(
-            "{SET_HEAD} WHERE id IN (SELECT h.id FROM import_stage s
-                 JOIN household h ON h.village_code = s.village_code AND h.number = s.household_number
-                 WHERE s.relation = 'head')"
+            "{SET_HEAD} WHERE id IN (SELECT h.id FROM import_household ih
+                 JOIN household h ON h.village_code = ih.village_code AND h.number = ih.number
+                 WHERE ih.has_head = 1)"
         ),
         &[],
     )?;
     tx.batch("DROP TABLE import_stage")?;
+    tx.batch("DROP TABLE import_household")?;
     Ok(m)
 }
