@@ -202,11 +202,11 @@ impl r2d2::ManageConnection for SqliteManager {
     fn connect(&self) -> Result<Self::Connection, Self::Error> {
         let c = rusqlite::Connection::open(&self.path)?;
         c.busy_timeout(Duration::from_secs(10))?;
-        // 16 KiB pages (effective only when the file is new): measured 1.2x
-        // faster for a 1M-row import than 4 or 8 KiB.
+        // Default 4 KiB pages: 16 KiB pages made a 1M-row import 1.2x faster
+        // but the server's memory under load 1.4x larger and its tail
+        // latency worse (BENCHMARKS.md); the server is the daily path.
         c.execute_batch(
-            "PRAGMA page_size = 16384;
-             PRAGMA journal_mode = WAL;
+            "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;
              PRAGMA cache_size = -32000;",
