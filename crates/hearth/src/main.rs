@@ -186,6 +186,8 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Migrate(db) => {
             let d = Db::open(&db.url)?;
             let applied = migrate::migrate(&d)?;
+            // Search initials are computed in Rust, so a migration cannot fill them.
+            hearth_store::search::backfill_initials(&d)?;
             println!(
                 "schema at version {} ({} applied now) on {}",
                 migrate::latest_version(),
