@@ -13,42 +13,26 @@ struct Migration {
     postgres: &'static str,
 }
 
+/// One migration from its files: `migrations/FILE.sql` (both backends) and
+/// `FILE.sqlite.sql` / `FILE.postgres.sql` (each backend's own part).
+macro_rules! migration {
+    ($version:literal, $name:literal, $file:literal) => {
+        Migration {
+            version: $version,
+            name: $name,
+            shared: include_str!(concat!("../migrations/", $file, ".sql")),
+            sqlite: include_str!(concat!("../migrations/", $file, ".sqlite.sql")),
+            postgres: include_str!(concat!("../migrations/", $file, ".postgres.sql")),
+        }
+    };
+}
+
 const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "register",
-        shared: include_str!("../migrations/0001_register.sql"),
-        sqlite: include_str!("../migrations/0001_register.sqlite.sql"),
-        postgres: include_str!("../migrations/0001_register.postgres.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "search",
-        shared: include_str!("../migrations/0002_search.sql"),
-        sqlite: include_str!("../migrations/0002_search.sqlite.sql"),
-        postgres: include_str!("../migrations/0002_search.postgres.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "auth",
-        shared: include_str!("../migrations/0003_auth.sql"),
-        sqlite: include_str!("../migrations/0003_auth.sqlite.sql"),
-        postgres: include_str!("../migrations/0003_auth.postgres.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "code_collation",
-        shared: include_str!("../migrations/0004_code_collation.sql"),
-        sqlite: include_str!("../migrations/0004_code_collation.sqlite.sql"),
-        postgres: include_str!("../migrations/0004_code_collation.postgres.sql"),
-    },
-    Migration {
-        version: 5,
-        name: "audit_filters",
-        shared: include_str!("../migrations/0005_audit_filters.sql"),
-        sqlite: include_str!("../migrations/0005_audit_filters.sqlite.sql"),
-        postgres: include_str!("../migrations/0005_audit_filters.postgres.sql"),
-    },
+    migration!(1, "register", "0001_register"),
+    migration!(2, "search", "0002_search"),
+    migration!(3, "auth", "0003_auth"),
+    migration!(4, "code_collation", "0004_code_collation"),
+    migration!(5, "audit_filters", "0005_audit_filters"),
 ];
 
 /// Brings the schema up to date; returns the versions applied now.

@@ -3,8 +3,8 @@
 //! removing members, the new-household form and a village's household list.
 
 use super::{
-    DiffRow, Errors, Opt, blocking, client_id, encode, fail, names, page_number, path_id,
-    relation_label, relation_options, require_write, see_other, sex_label, tx, version_of,
+    DiffRow, Errors, Opt, blocking, change_allowed, client_id, encode, fail, names, page_number,
+    path_id, relation_label, relation_options, require_write, see_other, sex_label, tx, version_of,
     village_options,
 };
 use crate::AppState;
@@ -644,10 +644,7 @@ pub async fn create(
     me: SignedIn,
     Form(f): Form<HouseholdForm>,
 ) -> Response {
-    if let Err(e) = me.check_csrf(&f.csrf) {
-        return fail(&me, e);
-    }
-    if let Err(e) = require_write(&me) {
+    if let Err(e) = change_allowed(&me, &f.csrf) {
         return fail(&me, e);
     }
     let lang = me.ctx.lang;

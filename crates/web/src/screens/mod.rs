@@ -114,6 +114,13 @@ pub(crate) fn require_write(me: &SignedIn) -> Result<(), WebError> {
     }
 }
 
+/// The checks every changing form passes first, in this order: the
+/// session's CSRF token (403), then a role that may write the register (403).
+pub(crate) fn change_allowed(me: &SignedIn, csrf: &str) -> Result<(), WebError> {
+    me.check_csrf(csrf)?;
+    require_write(me)
+}
+
 /// A 303 to another page.
 pub(crate) fn see_other(path: &str) -> Response {
     Redirect::to(path).into_response()

@@ -4,9 +4,9 @@
 //! it is now beside what was typed) and the new-person form.
 
 use super::{
-    DiffRow, Errors, Opt, blocking, client_id, fail, marital_label, names, options, path_id,
-    relation_label, relation_options, require_write, see_other, sex_label, status_label, tx,
-    version_of, village_options,
+    DiffRow, Errors, Opt, blocking, change_allowed, client_id, fail, marital_label, names, options,
+    path_id, relation_label, relation_options, require_write, see_other, sex_label, status_label,
+    tx, version_of, village_options,
 };
 use crate::AppState;
 use crate::error::WebError;
@@ -346,16 +346,13 @@ pub async fn add_couple(
     Path(id): Path<String>,
     Form(f): Form<CoupleForm>,
 ) -> Response {
-    if let Err(e) = me.check_csrf(&f.csrf) {
+    if let Err(e) = change_allowed(&me, &f.csrf) {
         return fail(&me, e);
     }
     let id = match path_id(&id) {
         Ok(id) => id.to_string(),
         Err(e) => return fail(&me, e),
     };
-    if let Err(e) = require_write(&me) {
-        return fail(&me, e);
-    }
     let (db, scope, pid) = (st.db.clone(), me.scope.clone(), id.clone());
     if let Err(e) =
         blocking(move || register::version_in_scope(&db, &scope, ScreenEntity::Person, &pid)).await
@@ -729,16 +726,13 @@ pub async fn edit(
     Path(id): Path<String>,
     Form(f): Form<PersonForm>,
 ) -> Response {
-    if let Err(e) = me.check_csrf(&f.csrf) {
+    if let Err(e) = change_allowed(&me, &f.csrf) {
         return fail(&me, e);
     }
     let id = match path_id(&id) {
         Ok(id) => id.to_string(),
         Err(e) => return fail(&me, e),
     };
-    if let Err(e) = require_write(&me) {
-        return fail(&me, e);
-    }
     let (db, scope, pid) = (st.db.clone(), me.scope.clone(), id.clone());
     if let Err(e) =
         blocking(move || register::version_in_scope(&db, &scope, ScreenEntity::Person, &pid)).await
@@ -868,10 +862,7 @@ pub async fn create(
     me: SignedIn,
     Form(f): Form<PersonForm>,
 ) -> Response {
-    if let Err(e) = me.check_csrf(&f.csrf) {
-        return fail(&me, e);
-    }
-    if let Err(e) = require_write(&me) {
+    if let Err(e) = change_allowed(&me, &f.csrf) {
         return fail(&me, e);
     }
     let lang = me.ctx.lang;

@@ -3,7 +3,10 @@
 //! registrations due for review — masked, inside the scope, audited.
 
 use super::person::{PersonExtras, RegValues, show_person};
-use super::{Errors, blocking, fail, names, page_number, path_id, require_write, see_other, tx};
+use super::{
+    Errors, blocking, change_allowed, fail, names, page_number, path_id, require_write, see_other,
+    tx,
+};
 use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::Tr;
@@ -53,16 +56,13 @@ pub async fn create(
     Path(id): Path<String>,
     Form(f): Form<CreateForm>,
 ) -> Response {
-    if let Err(e) = me.check_csrf(&f.csrf) {
+    if let Err(e) = change_allowed(&me, &f.csrf) {
         return fail(&me, e);
     }
     let id = match path_id(&id) {
         Ok(id) => id.to_string(),
         Err(e) => return fail(&me, e),
     };
-    if let Err(e) = require_write(&me) {
-        return fail(&me, e);
-    }
     let (db, scope, cid) = (st.db.clone(), me.scope.clone(), id.clone());
     let couple = match blocking(move || register::get_couple(&db, &scope, &cid)).await {
         Ok(c) => c,
