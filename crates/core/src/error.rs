@@ -27,8 +27,12 @@ impl Lang {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
     Required,
-    TooLong { max: usize },
-    BadLength { expected: &'static str },
+    TooLong {
+        max: usize,
+    },
+    BadLength {
+        expected: &'static str,
+    },
     BadCharacter,
     BadChecksum,
     BadDate,
@@ -36,17 +40,43 @@ pub enum Reason {
     BadPhone,
     BadName,
     BadOrgCode,
-    WrongOrgLevel { expected: &'static str },
+    WrongOrgLevel {
+        expected: &'static str,
+    },
     OrgParentMismatch,
     UnknownOrg,
     OutOfScope,
-    UnknownValue { allowed: &'static str },
+    UnknownValue {
+        allowed: &'static str,
+    },
     SexMismatch,
     BirthDateMismatch,
     Duplicate,
     BadTransition,
     NotANumber,
-    OutOfRange { min: i64, max: i64 },
+    OutOfRange {
+        min: i64,
+        max: i64,
+    },
+    /// A pregnancy reported for someone who is not a woman.
+    NotFemale,
+    /// The woman already has an open pregnancy.
+    AlreadyPregnant,
+    /// The last menstrual period lies more than 45 weeks before the report.
+    LmpTooOld,
+    /// A date earlier than the date it must follow (`zh`/`en` name that date).
+    NotBefore {
+        zh: &'static str,
+        en: &'static str,
+    },
+    /// The second verification was attempted by the user who did the first.
+    SameVerifier,
+    /// Verification steps out of order or by the wrong role.
+    VerificationOrder,
+    /// An infant death more than one year after the birth.
+    NotAnInfant,
+    /// The caller lacks the grant this register needs.
+    NotGranted,
 }
 
 impl Reason {
@@ -74,6 +104,14 @@ impl Reason {
             Reason::BadTransition => "bad_transition",
             Reason::NotANumber => "not_a_number",
             Reason::OutOfRange { .. } => "out_of_range",
+            Reason::NotFemale => "not_female",
+            Reason::AlreadyPregnant => "already_pregnant",
+            Reason::LmpTooOld => "lmp_too_old",
+            Reason::NotBefore { .. } => "before_allowed_date",
+            Reason::SameVerifier => "same_verifier",
+            Reason::VerificationOrder => "verification_order",
+            Reason::NotAnInfant => "not_an_infant",
+            Reason::NotGranted => "not_granted",
         }
     }
 
@@ -142,6 +180,38 @@ impl Reason {
             (Reason::OutOfRange { min, max }, Lang::En) => {
                 format!("must be between {min} and {max}")
             }
+            (Reason::NotFemale, Lang::Zh) => "只能为女性登记孕情".into(),
+            (Reason::NotFemale, Lang::En) => "only a woman can be reported pregnant".into(),
+            (Reason::AlreadyPregnant, Lang::Zh) => {
+                "她已有一条未结案的孕情，请先登记该孕情的结局".into()
+            }
+            (Reason::AlreadyPregnant, Lang::En) => {
+                "she already has an open pregnancy; record its outcome first".into()
+            }
+            (Reason::LmpTooOld, Lang::Zh) => "末次月经不能早于报告日期 45 周以上".into(),
+            (Reason::LmpTooOld, Lang::En) => {
+                "cannot be more than 45 weeks before the report date".into()
+            }
+            (Reason::NotBefore { zh, .. }, Lang::Zh) => format!("不能早于{zh}"),
+            (Reason::NotBefore { en, .. }, Lang::En) => format!("cannot be before the {en}"),
+            (Reason::SameVerifier, Lang::Zh) => {
+                "两次核实须由不同的人完成，您已做过村级核实".into()
+            }
+            (Reason::SameVerifier, Lang::En) => {
+                "the two verifications must be made by different people; you made the first".into()
+            }
+            (Reason::VerificationOrder, Lang::Zh) => {
+                "核实顺序不对：先由村计生专干核实，再由镇计生办另一位工作人员核实".into()
+            }
+            (Reason::VerificationOrder, Lang::En) => {
+                "out of order: the village specialist verifies first, then a different town staff member".into()
+            }
+            (Reason::NotAnInfant, Lang::Zh) => "婴儿死亡仅限出生后一年内".into(),
+            (Reason::NotAnInfant, Lang::En) => {
+                "an infant death must be within one year of the birth".into()
+            }
+            (Reason::NotGranted, Lang::Zh) => "您没有查看此登记簿的授权".into(),
+            (Reason::NotGranted, Lang::En) => "you are not granted access to this register".into(),
         }
     }
 }

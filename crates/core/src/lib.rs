@@ -14,8 +14,10 @@ pub mod org;
 pub mod person;
 pub mod phone;
 pub mod pinyin;
+pub mod pregnancy;
 pub mod registration;
 pub mod scope;
+pub mod srb;
 pub mod user;
 
 pub use error::{FieldError, Lang, Reason};

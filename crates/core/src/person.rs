@@ -84,6 +84,7 @@ macro_rules! coded_enum {
         }
     };
 }
+pub(crate) use coded_enum;
 
 coded_enum!(
     /// Marital status (婚姻状况).
@@ -127,6 +128,8 @@ coded_enum!(
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Person {
     pub id: String,
+    /// The 18-character resident ID; empty for a newborn registered from a
+    /// birth report before the police assign one (stored as NULL).
     pub resident_id: String,
     pub name: String,
     pub sex: Sex,

@@ -355,6 +355,42 @@ impl Db {
         self.run(true, f)
     }
 
+    /// Runs a schema change in a write transaction. On SQLite foreign keys
+    /// are off for its duration (a table rebuild drops and renames a table
+    /// others refer to, SQLite's documented procedure) and are checked
+    /// before the commit; on PostgreSQL it is [`Db::write`].
+    pub fn write_schema<T>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let Pool::Sqlite(p) = &*self.pool else {
+            return self.run(true, f);
+        };
+        let _writer = self
+            .write_lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut c = p.get().map_err(pool_err)?;
+        c.execute_batch("PRAGMA foreign_keys = OFF")?;
+        let out = (|| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut t = Tx {
+                inner: TxInner::Sqlite(tx),
+            };
+            let out = f(&mut t)?;
+            if let Some(r) = t.query_opt("PRAGMA foreign_key_check", &[])? {
+                return Err(StoreError::Db(format!(
+                    "schema change breaks a foreign key in table {}",
+                    r.str(0)
+                )));
+            }
+            t.commit()?;
+            Ok(out)
+        })();
+        c.execute_batch("PRAGMA foreign_keys = ON")?;
+        out
+    }
+
     /// Runs `f` in a read transaction (one consistent snapshot).
     pub fn read<T>(
         &self,

@@ -8,11 +8,15 @@ pub mod audit;
 pub mod auth;
 pub mod bulk;
 pub mod db;
+pub mod enforcement;
 pub mod error;
 pub mod migrate;
 pub mod orgs;
+pub mod pregnancy;
 pub mod register;
 pub mod search;
+pub mod settings;
+pub mod stats;
 pub mod users;
 
 pub use db::{Backend, Db};

@@ -33,11 +33,12 @@ const MIGRATIONS: &[Migration] = &[
     migration!(3, "auth", "0003_auth"),
     migration!(4, "code_collation", "0004_code_collation"),
     migration!(5, "audit_filters", "0005_audit_filters"),
+    migration!(6, "pregnancy", "0006_pregnancy"),
 ];
 
 /// Brings the schema up to date; returns the versions applied now.
 pub fn migrate(db: &Db) -> Result<Vec<i64>, StoreError> {
-    db.write(|tx| {
+    db.write_schema(|tx| {
         if tx.backend() == Backend::Postgres {
             // Two servers starting at once must not both migrate.
             tx.exec("SELECT pg_advisory_xact_lock(4327841)", &[])?;

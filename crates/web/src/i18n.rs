@@ -25,11 +25,15 @@ fn catalogues() -> &'static (Catalogue, Catalogue) {
                 include_str!("../i18n/zh-CN.json"),
                 include_str!("../i18n/zh-CN.screens.json"),
                 include_str!("../i18n/zh-CN.admin.json"),
+                include_str!("../i18n/zh-CN.maternal.json"),
+                include_str!("../i18n/zh-CN.stats.json"),
             ]),
             load(&[
                 include_str!("../i18n/en.json"),
                 include_str!("../i18n/en.screens.json"),
                 include_str!("../i18n/en.admin.json"),
+                include_str!("../i18n/en.maternal.json"),
+                include_str!("../i18n/en.stats.json"),
             ]),
         )
     })

@@ -19,6 +19,7 @@ pub mod pages;
 pub mod screens;
 pub mod security;
 pub mod session;
+pub mod stats;
 
 /// Shared state handed to every handler.
 #[derive(Clone, Debug)]
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .merge(screens::routes())
         .merge(admin::routes())
+        .merge(stats::routes())
         .merge(api::routes())
         .with_state(state)
         .layer(axum::middleware::from_fn(session::remember_lang))

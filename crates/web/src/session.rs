@@ -121,6 +121,16 @@ impl SignedIn {
             is_admin: self.scope.can(Permission::Administer),
             can_write: self.scope.can(Permission::WriteRegister),
             can_audit: self.scope.can(Permission::ReadAudit),
+            can_read: self.scope.can(Permission::ReadRegister),
+            can_stats: self.scope.can(Permission::ReadStatistics),
+            // The register itself checks the grant; the link is offered to
+            // the roles that may hold one.
+            may_enforce: matches!(
+                self.user.role,
+                hearth_core::user::Role::Admin
+                    | hearth_core::user::Role::TownStaff
+                    | hearth_core::user::Role::Supervisor
+            ),
         }
     }
 
@@ -143,6 +153,9 @@ pub struct Me {
     pub is_admin: bool,
     pub can_write: bool,
     pub can_audit: bool,
+    pub can_read: bool,
+    pub can_stats: bool,
+    pub may_enforce: bool,
 }
 
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -8,11 +8,17 @@ mod api;
 mod auth;
 mod browser;
 mod cli;
+mod history;
 mod http;
 mod import;
+mod maternal_api;
+mod maternal_screens;
+mod maternal_store;
 mod pages;
 mod screens;
 mod search;
+mod stats;
+mod stats_screens;
 mod store;
 mod web;
 

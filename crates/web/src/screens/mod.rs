@@ -24,12 +24,14 @@ use std::collections::HashMap;
 mod household;
 mod orgs;
 mod person;
+mod pregnancy;
 mod registration;
 mod search;
 
 /// The register screens' routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(pregnancy::routes())
         .route("/orgs", get(orgs::tree))
         .route("/search", get(search::search))
         .route("/persons/new", get(person::new_form).post(person::create))
