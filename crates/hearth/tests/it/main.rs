@@ -186,3 +186,44 @@ pub fn village_scope(village: &str) -> Scope {
         "127.0.0.1",
     )
 }
+
+/// A person of the given sex (`"1"` man, `"2"` woman) born on 14 March of
+/// `year`, registered in `village` as head of a new household numbered
+/// `seq`. `seq` must be unique within the test (it also forms the ID).
+pub fn add_resident(
+    db: &Db,
+    village: &str,
+    name: &str,
+    year: i32,
+    seq: u16,
+    sex: &str,
+) -> hearth_core::person::Person {
+    let sys = Scope::system("test");
+    let h = hearth_core::household::NewHousehold::validate(
+        village,
+        &format!("{seq:04}"),
+        "测试路 1 号",
+        hearth_core::household::HouseholdFlags::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let h = hearth_store::register::create_household(db, &sys, None, &h)
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Odd sequence numbers are men's, even ones women's.
+    let n = if sex == "1" { seq * 2 + 1 } else { seq * 2 };
+    let p = PersonInput {
+        name: name.into(),
+        resident_id: rid(year, n),
+        village_code: village.into(),
+        relation: "head".into(),
+        ..PersonInput::default()
+    }
+    .validate(today())
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    hearth_store::register::create_person(db, &sys, None, &p, Some(&h.id))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A woman of reproductive age (born 1996) in `village`; see [`add_resident`].
+pub fn add_woman(db: &Db, village: &str, name: &str, seq: u16) -> hearth_core::person::Person {
+    add_resident(db, village, name, 1996, seq, "2")
+}
