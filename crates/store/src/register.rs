@@ -969,6 +969,10 @@ pub fn list_registrations(
 pub enum ClientIdTable {
     Household,
     Person,
+    Pregnancy,
+    AntenatalCheck,
+    Birth,
+    InfantDeath,
 }
 
 /// Where a client-chosen id stands before a create.
@@ -997,6 +1001,10 @@ pub fn client_id_use(
     let table = match table {
         ClientIdTable::Household => "household",
         ClientIdTable::Person => "person",
+        ClientIdTable::Pregnancy => "pregnancy",
+        ClientIdTable::AntenatalCheck => "antenatal_check",
+        ClientIdTable::Birth => "birth",
+        ClientIdTable::InfantDeath => "infant_death",
     };
     let (lo, hi) = scope.code_range();
     db.read(|tx| {

@@ -16,14 +16,14 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 /// One answer: status, headers and the JSON body (Null when empty).
-struct Answer {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    body: Value,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) body: Value,
 }
 
 impl Answer {
-    fn header(&self, name: &str) -> String {
+    pub(crate) fn header(&self, name: &str) -> String {
         self.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
@@ -31,11 +31,11 @@ impl Answer {
             .to_string()
     }
 
-    fn error(&self) -> &str {
+    pub(crate) fn error(&self) -> &str {
         self.body["error"].as_str().unwrap_or("")
     }
 
-    fn fields(&self) -> Vec<String> {
+    pub(crate) fn fields(&self) -> Vec<String> {
         self.body["fields"]
             .as_object()
             .map(|m| m.keys().cloned().collect())
@@ -45,14 +45,14 @@ impl Answer {
 
 /// A client of the API, with or without a token.
 #[derive(Clone)]
-struct Api {
+pub(crate) struct Api {
     base: String,
     c: reqwest::Client,
     token: Option<String>,
 }
 
 impl Api {
-    fn new(base: &str) -> Api {
+    pub(crate) fn new(base: &str) -> Api {
         Api {
             base: base.to_string(),
             c: reqwest::Client::new(),
@@ -62,7 +62,7 @@ impl Api {
 
     /// Sends a request: a JSON body (or raw text with a content type), an
     /// optional If-Match and extra headers.
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: Method,
         path: &str,
@@ -105,32 +105,32 @@ impl Api {
         }
     }
 
-    async fn get(&self, path: &str) -> Answer {
+    pub(crate) async fn get(&self, path: &str) -> Answer {
         self.send(Method::GET, path, None, None, None, &[]).await
     }
 
-    async fn post(&self, path: &str, body: Value) -> Answer {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> Answer {
         self.send(Method::POST, path, Some(body), None, None, &[])
             .await
     }
 
-    async fn post_if(&self, path: &str, body: Value, version: &str) -> Answer {
+    pub(crate) async fn post_if(&self, path: &str, body: Value, version: &str) -> Answer {
         self.send(Method::POST, path, Some(body), Some(version), None, &[])
             .await
     }
 
-    async fn put(&self, path: &str, body: Value, version: Option<&str>) -> Answer {
+    pub(crate) async fn put(&self, path: &str, body: Value, version: Option<&str>) -> Answer {
         self.send(Method::PUT, path, Some(body), version, None, &[])
             .await
     }
 
-    async fn delete(&self, path: &str, version: Option<&str>) -> Answer {
+    pub(crate) async fn delete(&self, path: &str, version: Option<&str>) -> Answer {
         self.send(Method::DELETE, path, None, version, None, &[])
             .await
     }
 
     /// Signs in for a token and returns a client that sends it.
-    async fn signed_in(&self, username: &str) -> Api {
+    pub(crate) async fn signed_in(&self, username: &str) -> Api {
         let a = self
             .post(
                 "/api/v1/auth/token",
@@ -155,15 +155,15 @@ fn auditor_scope() -> Scope {
 
 /// A household, a wife, a husband, a couple and a registration in one
 /// village, made through the store.
-struct Family {
-    household: String,
-    wife: String,
-    husband: String,
-    couple: String,
-    registration: String,
+pub(crate) struct Family {
+    pub(crate) household: String,
+    pub(crate) wife: String,
+    pub(crate) husband: String,
+    pub(crate) couple: String,
+    pub(crate) registration: String,
 }
 
-fn family(db: &hearth_store::Db, village: &str, n: u16, number: &str) -> Family {
+pub(crate) fn family(db: &hearth_store::Db, village: &str, n: u16, number: &str) -> Family {
     let nh = hearth_core::household::NewHousehold::validate(
         village,
         number,

@@ -19,18 +19,23 @@ use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hearth_core::{FieldError, Lang, Reason};
+use hearth_store::StoreError;
 use serde::Serialize;
 use utoipa::OpenApi;
 
 pub mod auth;
+pub mod births;
 pub mod couples;
 pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod households;
+pub mod maternal_dto;
 pub mod orgs;
 pub mod persons;
+pub mod pregnancies;
 pub mod registrations;
+pub mod stats;
 
 pub use error::{ApiError, ErrorBody};
 
@@ -73,6 +78,25 @@ api_routes! {
     get "/api/v1/birth-registrations/{id}" => registrations::get_registration,
     post "/api/v1/birth-registrations/{id}/review" => registrations::review_registration,
     post "/api/v1/birth-registrations/{id}/status" => registrations::set_registration_status,
+    get "/api/v1/pregnancies" => pregnancies::list_pregnancies,
+    post "/api/v1/pregnancies" => pregnancies::report_pregnancy,
+    get "/api/v1/pregnancies/{id}" => pregnancies::get_pregnancy,
+    post "/api/v1/pregnancies/{id}/checks" => pregnancies::add_check,
+    post "/api/v1/pregnancies/{id}/outcome" => pregnancies::record_outcome,
+    post "/api/v1/pregnancies/{id}/births" => pregnancies::report_births,
+    get "/api/v1/births" => births::list_births,
+    get "/api/v1/births/{id}" => births::get_birth,
+    post "/api/v1/births/{id}/verifications" => births::verify_birth,
+    post "/api/v1/births/{id}/amendments" => births::amend_birth,
+    post "/api/v1/births/{id}/name" => births::name_child,
+    get "/api/v1/infant-deaths" => births::list_deaths,
+    post "/api/v1/infant-deaths" => births::report_death,
+    get "/api/v1/infant-deaths/{id}" => births::get_death,
+    post "/api/v1/infant-deaths/{id}/verifications" => births::verify_death,
+    get "/api/v1/stats/srb" => stats::srb,
+    get "/api/v1/stats/srb-by-year" => stats::srb_by_year,
+    get "/api/v1/stats/timeliness" => stats::timeliness,
+    get "/api/v1/stats/incentive-ledger" => stats::incentive_ledger,
     get "/api/openapi.json" => openapi_json,
 }
 
@@ -82,7 +106,8 @@ api_routes! {
     info(
         title = "Hearth API",
         description = "The township family-planning register (households, persons, couples, \
-                       birth registrations), scoped to the caller's area. Errors are JSON \
+                       birth registrations), pregnancies to their outcome, verified births and \
+                       infant deaths, and their statistics, scoped to the caller's area. Errors are JSON \
                        `{error, message, fields}`; `Accept-Language: en` gives English \
                        messages, anything else Chinese. Single records carry \
                        `ETag: \"<version>\"`; changes need `If-Match`."
@@ -108,6 +133,25 @@ api_routes! {
         registrations::get_registration,
         registrations::review_registration,
         registrations::set_registration_status,
+        pregnancies::list_pregnancies,
+        pregnancies::report_pregnancy,
+        pregnancies::get_pregnancy,
+        pregnancies::add_check,
+        pregnancies::record_outcome,
+        pregnancies::report_births,
+        births::list_births,
+        births::get_birth,
+        births::verify_birth,
+        births::amend_birth,
+        births::name_child,
+        births::list_deaths,
+        births::report_death,
+        births::get_death,
+        births::verify_death,
+        stats::srb,
+        stats::srb_by_year,
+        stats::timeliness,
+        stats::incentive_ledger,
         openapi_json,
     ),
     components(schemas(ErrorBody)),
@@ -119,6 +163,10 @@ api_routes! {
         (name = "persons", description = "Persons (人口)"),
         (name = "couples", description = "Couples of reproductive age (育龄夫妇)"),
         (name = "birth-registrations", description = "Birth registrations (生育登记)"),
+        (name = "pregnancies", description = "Pregnancies (孕情) to their outcome, antenatal checks"),
+        (name = "births", description = "Births (出生) and their two-person verification, amendments"),
+        (name = "infant-deaths", description = "Infant deaths (婴儿死亡) and their verification"),
+        (name = "statistics", description = "Sex ratio at birth, report timeliness, the incentive ledger"),
         (name = "meta", description = "This document"),
     )
 )]
@@ -261,6 +309,25 @@ pub(crate) fn village_filter(v: Option<&str>) -> Option<String> {
     v.map(str::trim)
         .filter(|v| !v.is_empty())
         .map(str::to_string)
+}
+
+/// A store error with one field renamed: the store names an org unit
+/// `org_code`, an API parameter may call it `village` or `org`.
+pub(crate) fn renamed(e: StoreError, from: &str, to: &str) -> StoreError {
+    match e {
+        StoreError::Invalid(fields) => StoreError::Invalid(
+            fields
+                .into_iter()
+                .map(|mut f| {
+                    if f.field == from {
+                        f.field = to.to_string();
+                    }
+                    f
+                })
+                .collect(),
+        ),
+        e => e,
+    }
 }
 
 /// A client-chosen record id must be a UUID.
