@@ -16,6 +16,8 @@ pub enum Permission {
     ReadAudit,
     /// Manage users and org units.
     Administer,
+    /// Record follow-up visits (随访) and raise needs.
+    RecordVisit,
 }
 
 /// The acting user, their role and the org subtree they may touch. An empty
@@ -73,9 +75,10 @@ impl Scope {
         match self.role {
             Role::Admin => true,
             Role::TownStaff | Role::VillageSpecialist => {
-                matches!(p, ReadRegister | WriteRegister | ReadStatistics)
+                matches!(p, ReadRegister | WriteRegister | ReadStatistics | RecordVisit)
             }
-            Role::FollowUpWorker | Role::Clinician => matches!(p, ReadRegister),
+            Role::FollowUpWorker => matches!(p, ReadRegister | RecordVisit),
+            Role::Clinician => matches!(p, ReadRegister),
             Role::Supervisor => {
                 matches!(p, ReadStatistics) || (p == ReadRegister && self.named_access)
             }

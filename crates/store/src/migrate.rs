@@ -34,6 +34,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(4, "code_collation", "0004_code_collation"),
     migration!(5, "audit_filters", "0005_audit_filters"),
     migration!(6, "pregnancy", "0006_pregnancy"),
+    migration!(8, "follow_up", "0008_follow_up"),
 ];
 
 /// Brings the schema up to date; returns the versions applied now.

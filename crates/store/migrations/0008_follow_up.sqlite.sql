@@ -1,0 +1,1 @@
+-- SQLite's part of 0008: nothing beyond the shared DDL.
