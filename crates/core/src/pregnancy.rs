@@ -16,8 +16,16 @@ pub const TIMELY_DAYS: i64 = 91;
 pub const OVERDUE_DAYS: i64 = 308;
 /// An LMP more than this many days before the report is refused (45 weeks).
 pub const MAX_LMP_DAYS: i64 = 315;
-/// An infant death is one before the first birthday; measured in days.
+/// An infant death is one before the first birthday: 365 days, or 366 when
+/// the year after the birth holds a 29 February.
 pub const INFANT_DAYS: i64 = 365;
+
+/// The first birthday of a child born on `born` (28 February for a child
+/// born on 29 February).
+pub fn first_birthday(born: NaiveDate) -> NaiveDate {
+    born.checked_add_months(chrono::Months::new(12))
+        .unwrap_or(born + chrono::Duration::days(INFANT_DAYS))
+}
 
 coded_enum!(
     /// Who told the village specialist of the pregnancy (孕情来源).
@@ -619,7 +627,7 @@ impl DeathInput {
                         en: "date of birth",
                     },
                 ));
-            } else if (d - born_on).num_days() >= INFANT_DAYS {
+            } else if d >= first_birthday(born_on) {
                 errors.push(FieldError::new("died_on", Reason::NotAnInfant));
             }
         }
@@ -787,6 +795,13 @@ mod tests {
         assert!(death("2026-02-28").validate(born, today).is_ok());
         assert_eq!(
             codes(death("2026-03-01").validate(born, today)),
+            vec![("died_on".to_string(), "not_an_infant")]
+        );
+        // A leap day inside the first year: 365 days old is still an infant.
+        let leap = d("2023-03-01");
+        assert!(death("2024-02-29").validate(leap, today).is_ok());
+        assert_eq!(
+            codes(death("2024-03-01").validate(leap, today)),
             vec![("died_on".to_string(), "not_an_infant")]
         );
         assert_eq!(
