@@ -69,6 +69,11 @@ pub enum Reason {
         zh: &'static str,
         en: &'static str,
     },
+    /// A date later than the latest it may be (`zh`/`en` name that date).
+    NotAfter {
+        zh: &'static str,
+        en: &'static str,
+    },
     /// The second verification was attempted by the user who did the first.
     SameVerifier,
     /// Verification steps out of order or by the wrong role.
@@ -108,6 +113,7 @@ impl Reason {
             Reason::AlreadyPregnant => "already_pregnant",
             Reason::LmpTooOld => "lmp_too_old",
             Reason::NotBefore { .. } => "before_allowed_date",
+            Reason::NotAfter { .. } => "after_allowed_date",
             Reason::SameVerifier => "same_verifier",
             Reason::VerificationOrder => "verification_order",
             Reason::NotAnInfant => "not_an_infant",
@@ -194,6 +200,8 @@ impl Reason {
             }
             (Reason::NotBefore { zh, .. }, Lang::Zh) => format!("不能早于{zh}"),
             (Reason::NotBefore { en, .. }, Lang::En) => format!("cannot be before the {en}"),
+            (Reason::NotAfter { zh, .. }, Lang::Zh) => format!("不能晚于{zh}"),
+            (Reason::NotAfter { en, .. }, Lang::En) => format!("cannot be after the {en}"),
             (Reason::SameVerifier, Lang::Zh) => {
                 "两次核实须由不同的人完成，您已做过村级核实".into()
             }

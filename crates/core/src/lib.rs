@@ -6,6 +6,7 @@
 pub mod dates;
 pub mod demo;
 pub mod error;
+pub mod follow_up;
 pub mod household;
 pub mod id_number;
 pub mod import;

@@ -10,6 +10,7 @@ pub mod bulk;
 pub mod db;
 pub mod enforcement;
 pub mod error;
+pub mod follow_up;
 pub mod migrate;
 pub mod orgs;
 pub mod pregnancy;

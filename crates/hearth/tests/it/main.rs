@@ -8,6 +8,7 @@ mod api;
 mod auth;
 mod browser;
 mod cli;
+mod follow_up_store;
 mod history;
 mod http;
 mod import;
