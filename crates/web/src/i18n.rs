@@ -27,6 +27,7 @@ fn catalogues() -> &'static (Catalogue, Catalogue) {
                 include_str!("../i18n/zh-CN.admin.json"),
                 include_str!("../i18n/zh-CN.maternal.json"),
                 include_str!("../i18n/zh-CN.stats.json"),
+                include_str!("../i18n/zh-CN.followup.json"),
             ]),
             load(&[
                 include_str!("../i18n/en.json"),
@@ -34,6 +35,7 @@ fn catalogues() -> &'static (Catalogue, Catalogue) {
                 include_str!("../i18n/en.admin.json"),
                 include_str!("../i18n/en.maternal.json"),
                 include_str!("../i18n/en.stats.json"),
+                include_str!("../i18n/en.followup.json"),
             ]),
         )
     })

@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 pub mod admin;
 pub mod api;
 pub mod error;
+pub mod followup;
 pub mod i18n;
 pub mod pages;
 pub mod screens;
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .merge(screens::routes())
         .merge(admin::routes())
         .merge(stats::routes())
+        .merge(followup::routes())
         .merge(api::routes())
         .with_state(state)
         .layer(axum::middleware::from_fn(session::remember_lang))

@@ -123,6 +123,7 @@ impl SignedIn {
             can_audit: self.scope.can(Permission::ReadAudit),
             can_read: self.scope.can(Permission::ReadRegister),
             can_stats: self.scope.can(Permission::ReadStatistics),
+            can_visit: self.scope.can(Permission::RecordVisit),
             // The register itself checks the grant; the link is offered to
             // the roles that may hold one.
             may_enforce: matches!(
@@ -155,6 +156,7 @@ pub struct Me {
     pub can_audit: bool,
     pub can_read: bool,
     pub can_stats: bool,
+    pub can_visit: bool,
     pub may_enforce: bool,
 }
 

@@ -9,6 +9,8 @@ mod auth;
 mod browser;
 mod cli;
 mod follow_up_store;
+mod followup_api;
+mod followup_screens;
 mod history;
 mod http;
 mod import;
