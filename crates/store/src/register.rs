@@ -973,6 +973,12 @@ pub enum ClientIdTable {
     AntenatalCheck,
     Birth,
     InfantDeath,
+    /// A follow-up zone (WriteRegister).
+    Zone,
+    /// A follow-up visit (RecordVisit).
+    Visit,
+    /// A contraceptive procedure (RecordVisit).
+    Procedure,
 }
 
 /// Where a client-chosen id stands before a create.
@@ -997,7 +1003,11 @@ pub fn client_id_use(
     table: ClientIdTable,
     id: &str,
 ) -> Result<ClientIdUse, StoreError> {
-    require(scope, Permission::WriteRegister)?;
+    let needs = match table {
+        ClientIdTable::Visit | ClientIdTable::Procedure => Permission::RecordVisit,
+        _ => Permission::WriteRegister,
+    };
+    require(scope, needs)?;
     let table = match table {
         ClientIdTable::Household => "household",
         ClientIdTable::Person => "person",
@@ -1005,6 +1015,9 @@ pub fn client_id_use(
         ClientIdTable::AntenatalCheck => "antenatal_check",
         ClientIdTable::Birth => "birth",
         ClientIdTable::InfantDeath => "infant_death",
+        ClientIdTable::Zone => "zone",
+        ClientIdTable::Visit => "visit",
+        ClientIdTable::Procedure => "contraceptive_procedure",
     };
     let (lo, hi) = scope.code_range();
     db.read(|tx| {
