@@ -1811,3 +1811,26 @@ pub fn list_infant_deaths(
         Ok(list)
     })
 }
+
+/// How many births in the scope (or in one org unit of it) stand in each
+/// verification state: `[unverified, village-verified, verified]`, so a list
+/// can always show the split. Counts only, no names: not audited.
+pub fn birth_counts(
+    db: &Db,
+    scope: &Scope,
+    org_code: Option<&str>,
+) -> Result<[i64; 3], StoreError> {
+    require(scope, Permission::ReadRegister)?;
+    let (lo, hi) = range_of(scope, org_code)?;
+    db.read(|tx| {
+        let r = tx.query_one(
+            "SELECT COUNT(CASE WHEN village_verified_on IS NULL THEN 1 END),
+                    COUNT(CASE WHEN village_verified_on IS NOT NULL
+                                AND town_verified_on IS NULL THEN 1 END),
+                    COUNT(CASE WHEN verified = 1 THEN 1 END)
+             FROM birth WHERE village_code >= $1 AND village_code < $2",
+            &[P::T(&lo), P::T(&hi)],
+        )?;
+        Ok([r.i64(0), r.i64(1), r.i64(2)])
+    })
+}
