@@ -119,6 +119,20 @@ struct PersonPage {
     marriage_date: String,
     couple_errs: Errors,
     couple_open: bool,
+    is_woman: bool,
+    /// A woman with no open pregnancy: the page offers to report one.
+    may_report: bool,
+    pregnancies: Vec<PregLineV>,
+}
+
+/// One of a woman's pregnancies on her page (the list is audited by
+/// `list_pregnancies`).
+pub(crate) struct PregLineV {
+    id: String,
+    lmp: String,
+    edd: String,
+    outcome: String,
+    overdue: bool,
 }
 
 /// Renders the person page for `id` (the view audited by `get_person`).
@@ -136,10 +150,20 @@ pub(crate) async fn show_person(
         let p = register::get_person(&db, &scope, &pid)?;
         let ctx = register::person_context(&db, &scope, &pid)?;
         let units = hearth_store::orgs::list(&db, &scope)?;
-        Ok((p, ctx, units))
+        let pregnancies = if p.sex == Sex::Female {
+            let f = hearth_store::pregnancy::PregnancyFilter {
+                woman_id: Some(pid.clone()),
+                limit: 20,
+                ..Default::default()
+            };
+            hearth_store::pregnancy::list_pregnancies(&db, &scope, &f, today())?
+        } else {
+            Vec::new()
+        };
+        Ok((p, ctx, units, pregnancies))
     })
     .await;
-    let (p, ctx, units) = match res {
+    let (p, ctx, units, pregnancies) = match res {
         Ok(x) => x,
         Err(e) => return fail(me, e),
     };
@@ -243,6 +267,23 @@ pub(crate) async fn show_person(
         spouse_resident_id: couple_values.spouse_resident_id,
         marriage_date: couple_values.marriage_date,
         couple_errs,
+        is_woman: p.sex == Sex::Female,
+        may_report: p.sex == Sex::Female
+            && me.scope.can(Permission::WriteRegister)
+            && pregnancies.iter().all(|g| g.outcome.is_some()),
+        pregnancies: pregnancies
+            .into_iter()
+            .map(|g| PregLineV {
+                outcome: match &g.outcome {
+                    Some(o) => tx(lang, &format!("maternal.outcome.{o}")),
+                    None => tx(lang, "maternal.preg.open"),
+                },
+                overdue: g.overdue,
+                id: g.id,
+                lmp: g.lmp,
+                edd: g.edd,
+            })
+            .collect(),
     };
     render(&view, x.status.unwrap_or(StatusCode::OK))
 }
