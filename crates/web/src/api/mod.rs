@@ -29,6 +29,10 @@ pub mod couples;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod followup;
+pub mod followup_coverage;
+pub mod followup_dto;
+pub mod followup_visits;
 pub mod households;
 pub mod maternal_dto;
 pub mod orgs;
@@ -97,6 +101,27 @@ api_routes! {
     get "/api/v1/stats/srb-by-year" => stats::srb_by_year,
     get "/api/v1/stats/timeliness" => stats::timeliness,
     get "/api/v1/stats/incentive-ledger" => stats::incentive_ledger,
+    get "/api/v1/zones" => followup::list_zones,
+    post "/api/v1/zones" => followup::create_zone,
+    get "/api/v1/zones/{id}" => followup::get_zone,
+    put "/api/v1/zones/{id}" => followup::update_zone,
+    get "/api/v1/persons/{id}/assignment" => followup::get_assignment,
+    put "/api/v1/persons/{id}/assignment" => followup::put_assignment,
+    get "/api/v1/assignments/unassigned" => followup::list_unassigned,
+    get "/api/v1/schedule-rules" => followup::list_rules,
+    put "/api/v1/schedule-rules/{code}" => followup::update_rule,
+    get "/api/v1/persons/{id}/schedule" => followup::person_schedule,
+    get "/api/v1/work-list" => followup::work_list,
+    post "/api/v1/procedures" => followup_visits::record_procedure,
+    get "/api/v1/persons/{id}/procedures" => followup_visits::list_procedures,
+    get "/api/v1/visits" => followup_visits::list_visits,
+    post "/api/v1/visits" => followup_visits::record_visit,
+    get "/api/v1/visits/{id}" => followup_visits::get_visit,
+    get "/api/v1/needs" => followup_visits::list_needs,
+    post "/api/v1/needs/{id}/status" => followup_visits::set_need_status,
+    get "/api/v1/coverage" => followup_coverage::coverage,
+    get "/api/v1/coverage/months" => followup_coverage::coverage_months,
+    get "/api/v1/coverage/postpartum" => followup_coverage::coverage_postpartum,
     get "/api/openapi.json" => openapi_json,
 }
 
@@ -107,7 +132,8 @@ api_routes! {
         title = "Hearth API",
         description = "The township family-planning register (households, persons, couples, \
                        birth registrations), pregnancies to their outcome, verified births and \
-                       infant deaths, and their statistics, scoped to the caller's area. Errors are JSON \
+                       infant deaths, the follow-up service (zones, schedules, visits, \
+                       coverage), and their statistics, scoped to the caller's area. Errors are JSON \
                        `{error, message, fields}`; `Accept-Language: en` gives English \
                        messages, anything else Chinese. Single records carry \
                        `ETag: \"<version>\"`; changes need `If-Match`."
@@ -152,6 +178,27 @@ api_routes! {
         stats::srb_by_year,
         stats::timeliness,
         stats::incentive_ledger,
+        followup::list_zones,
+        followup::create_zone,
+        followup::get_zone,
+        followup::update_zone,
+        followup::get_assignment,
+        followup::put_assignment,
+        followup::list_unassigned,
+        followup::list_rules,
+        followup::update_rule,
+        followup::person_schedule,
+        followup::work_list,
+        followup_visits::record_procedure,
+        followup_visits::list_procedures,
+        followup_visits::list_visits,
+        followup_visits::record_visit,
+        followup_visits::get_visit,
+        followup_visits::list_needs,
+        followup_visits::set_need_status,
+        followup_coverage::coverage,
+        followup_coverage::coverage_months,
+        followup_coverage::coverage_postpartum,
         openapi_json,
     ),
     components(schemas(ErrorBody)),
@@ -167,6 +214,10 @@ api_routes! {
         (name = "births", description = "Births (出生) and their two-person verification, amendments"),
         (name = "infant-deaths", description = "Infant deaths (婴儿死亡) and their verification"),
         (name = "statistics", description = "Sex ratio at birth, report timeliness, the incentive ledger"),
+        (name = "zones", description = "Follow-up zones (片区) and each woman's responsible worker (谁随访谁管理)"),
+        (name = "schedules", description = "Schedule rules, each woman's due contacts and the workers' work lists (随访计划)"),
+        (name = "visits", description = "Follow-up visits (随访), contraceptive procedures and the needs raised"),
+        (name = "coverage", description = "Follow-up coverage by village, zone, worker and month; postpartum visit completion"),
         (name = "meta", description = "This document"),
     )
 )]
