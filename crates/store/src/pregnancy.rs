@@ -1012,8 +1012,10 @@ pub fn report_births(
             )?,
         }
         .map(|r| (r.str(0), r.i64(1)));
-        // Twins share one order: the first one given, else the
+        // The order of the first child: the first one given, else the
         // registration's, else one more than the mother's births so far.
+        // 孩次 counts live-born children, not deliveries: a twin born second
+        // is the next child (first-delivery twins are the 1st and 2nd).
         let order = match valid.iter().find_map(|v| v.birth_order) {
             Some(o) => o,
             None => match &registration {
@@ -1141,7 +1143,7 @@ pub fn report_births(
                     (&v.born_time).into(),
                     v.weight_g.map_or(P::Null, P::I),
                     P::T(v.place.code()),
-                    P::I(v.birth_order.unwrap_or(order)),
+                    P::I(v.birth_order.unwrap_or(order + i as i64)),
                     (&v.certificate_no).into(),
                     (&registration_id).into(),
                     scope.user_id.as_deref().into(),

@@ -519,12 +519,14 @@ both!(twins_become_two_children_of_the_household, |kind| {
     assert_eq!(births[0].id, first);
     assert_eq!(births[0].sex, Sex::Male);
     assert_eq!(births[1].sex, Sex::Female);
+    // Each twin is its own child: the registration's order, then the next.
+    assert_eq!(births[0].birth_order, 2, "the registration's child order");
+    assert_eq!(births[1].birth_order, 3, "the second twin is the next child");
     for b in &births {
         assert_eq!(b.mother_id, w.id);
         assert_eq!(b.mother_name, "王芳");
         assert_eq!(b.village_code, V1);
         assert_eq!(b.child_name, None);
-        assert_eq!(b.birth_order, 2, "the registration's child order");
         assert_eq!(b.registration_id.as_deref(), Some(reg.id.as_str()));
         assert_eq!(b.verification, Verification::Unverified);
         assert_eq!(b.born_time.as_deref(), Some("08:30"));
