@@ -101,6 +101,9 @@ struct UserRow {
     disabled: bool,
     is_me: bool,
     error: Option<String>,
+    /// Whether the user holds the enforcement register grant; `None` for
+    /// roles that cannot hold one (administrators always may).
+    enforcement: Option<bool>,
 }
 
 #[derive(Template)]
@@ -143,8 +146,31 @@ async fn users_page(
 ) -> Response {
     let db = st.db.clone();
     let scope = me.scope.clone();
-    let res = tokio::task::spawn_blocking(move || users::list_with_org(&db, &scope)).await;
-    let listing = match res {
+    let res = tokio::task::spawn_blocking(move || {
+        let listing = users::list_with_org(&db, &scope)?;
+        // The enforcement grant of the roles that may hold one, asked as
+        // the store asks it for that user.
+        let mut grants = std::collections::HashMap::new();
+        for l in &listing {
+            if matches!(l.user.role, Role::TownStaff | Role::Supervisor) {
+                let theirs = hearth_core::scope::Scope::for_user(
+                    &l.user.id,
+                    &l.user.username,
+                    l.user.role,
+                    &l.user.org_code,
+                    false,
+                    &scope.origin,
+                );
+                grants.insert(
+                    l.user.id.clone(),
+                    hearth_store::enforcement::has_grant(&db, &theirs)?,
+                );
+            }
+        }
+        Ok::<_, StoreError>((listing, grants))
+    })
+    .await;
+    let (listing, grants) = match res {
         Ok(Ok(l)) => l,
         Ok(Err(e)) => return error_page(&me.ctx, e.into(), Some(me.me())),
         Err(e) => return error_page(&me.ctx, e.into(), Some(me.me())),
@@ -158,6 +184,7 @@ async fn users_page(
                 .filter(|e| e.user_id == l.user.id)
                 .map(|e| e.message.clone());
             UserRow {
+                enforcement: grants.get(&l.user.id).copied(),
                 is_me: l.user.id == me.user.id,
                 org: match l.org_name {
                     Some(n) => format!("{n}（{}）", l.user.org_code),
@@ -209,9 +236,16 @@ pub async fn page(
     }
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let notice = match q.done.as_str() {
-        "created" | "reset" | "disabled" | "enabled" => Some(format!(
+        "created" | "reset" | "disabled" | "enabled" | "granted" | "withdrawn" => Some(format!(
             "{}{}",
-            t(me.ctx.lang, &format!("admin.users.done.{}", q.done)),
+            t(
+                me.ctx.lang,
+                &if matches!(q.done.as_str(), "granted" | "withdrawn") {
+                    format!("enforcement.grant.done.{}", q.done)
+                } else {
+                    format!("admin.users.done.{}", q.done)
+                }
+            ),
             if q.name.is_empty() {
                 String::new()
             } else {
