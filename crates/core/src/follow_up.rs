@@ -2,7 +2,7 @@
 //! kinds, the schedule rules (data), the due contacts computed from a
 //! woman's facts, their status on a day, and the rules a visit must satisfy.
 
-use crate::dates::{age_on, fmt_date, parse_date};
+use crate::dates::{age_on, parse_date};
 use crate::error::{FieldError, Reason};
 use crate::person::coded_enum;
 use chrono::{Datelike, Duration, Months, NaiveDate};
@@ -330,6 +330,24 @@ pub fn of_age_in(birth_date: NaiveDate, m: YearMonth) -> bool {
     (MIN_AGE..=MAX_AGE).contains(&age_on(birth_date, m.first_day()))
 }
 
+/// The births that start a postpartum schedule: twins (births a day or
+/// less apart, as when they are born either side of midnight) share one,
+/// started by the earliest (then the smallest id).
+pub fn scheduled_births(births: &[BirthFact]) -> Vec<&BirthFact> {
+    let mut all: Vec<&BirthFact> = births.iter().collect();
+    all.sort_by(|a, b| (a.born_on, &a.id).cmp(&(b.born_on, &b.id)));
+    let mut out: Vec<&BirthFact> = Vec::with_capacity(all.len());
+    for b in all {
+        if out
+            .last()
+            .is_none_or(|k| (b.born_on - k.born_on).num_days() > 1)
+        {
+            out.push(b);
+        }
+    }
+    out
+}
+
 /// Every contact due from `facts` (active rules only) whose window meets
 /// `[from, to]`, ordered by window start then key: one monthly contact per
 /// calendar month while she is 15–49 on its first day or pregnant during
@@ -342,8 +360,75 @@ pub fn due_contacts(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Vec<DueContact> {
-    let _ = (rules, facts, from, to);
-    todo!()
+    let mut out = Vec::new();
+    if from > to {
+        return out;
+    }
+    let first_of = |kind: RuleKind| rules.iter().find(|r| r.kind == kind && r.active);
+    let routine = first_of(RuleKind::Routine);
+    let pregnant = first_of(RuleKind::Pregnant);
+    let mut m = YearMonth::of(from);
+    let last = YearMonth::of(to);
+    while m <= last {
+        let (f, l) = (m.first_day(), m.last_day());
+        let preg = pregnant_during(facts, f, l);
+        let rule = match (preg, pregnant) {
+            (true, Some(p)) => Some(p),
+            (true, None) => routine,
+            (false, _) if of_age_in(facts.birth_date, m) => routine,
+            _ => None,
+        };
+        if let Some(r) = rule {
+            out.push(DueContact {
+                key: monthly_key(m),
+                rule_code: r.code.clone(),
+                window_from: f,
+                window_to: l,
+                reminder: r.reminder,
+            });
+        }
+        m = m.next();
+    }
+    let births = scheduled_births(&facts.births);
+    let starts = |kind: RuleKind| -> Vec<(&str, NaiveDate)> {
+        match kind {
+            RuleKind::Postpartum => births.iter().map(|b| (b.id.as_str(), b.born_on)).collect(),
+            RuleKind::Procedure => facts
+                .procedures
+                .iter()
+                .map(|p| (p.id.as_str(), p.done_on))
+                .collect(),
+            RuleKind::Routine | RuleKind::Pregnant => Vec::new(),
+        }
+    };
+    for r in rules.iter().filter(|r| r.active) {
+        let (Some(fd), Some(td)) = (r.from_day, r.to_day) else {
+            continue;
+        };
+        for (id, start) in starts(r.kind) {
+            let (wf, wt) = (start + Duration::days(fd), start + Duration::days(td));
+            if wf <= to && wt >= from {
+                out.push(DueContact {
+                    key: format!("{}:{id}", r.code),
+                    rule_code: r.code.clone(),
+                    window_from: wf,
+                    window_to: wt,
+                    reminder: r.reminder,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| (a.window_from, &a.key).cmp(&(b.window_from, &b.key)));
+    out
+}
+
+/// True when the rule of `rule_code` allows `mode` (an unknown rule allows
+/// any mode).
+fn allows(rules: &[ScheduleRule], rule_code: &str, mode: VisitMode) -> bool {
+    rules
+        .iter()
+        .find(|r| r.code == rule_code)
+        .is_none_or(|r| r.allows(mode))
 }
 
 /// The status of `contact` on `today` given her visits.
@@ -353,8 +438,28 @@ pub fn status_on(
     rules: &[ScheduleRule],
     today: NaiveDate,
 ) -> ContactStatus {
-    let _ = (contact, visits, rules, today);
-    todo!()
+    let ok = |v: &VisitFact| allows(rules, &contact.rule_code, v.mode);
+    let done = visits.iter().any(|v| {
+        v.covered.contains(&contact.key)
+            || (v.date >= contact.window_from && v.date <= contact.window_to && ok(v))
+    });
+    if done {
+        return ContactStatus::Done;
+    }
+    let late_to = contact.late_to();
+    if visits
+        .iter()
+        .any(|v| v.date > contact.window_to && v.date <= late_to && ok(v))
+    {
+        return ContactStatus::DoneLate;
+    }
+    if today <= contact.window_to {
+        ContactStatus::Due
+    } else if today <= late_to {
+        ContactStatus::Overdue
+    } else {
+        ContactStatus::Missed
+    }
 }
 
 /// The keys among `contacts` that a visit on `visit_date` by `mode` covers:
@@ -365,8 +470,34 @@ pub fn covered_by(
     visit_date: NaiveDate,
     mode: VisitMode,
 ) -> Vec<String> {
-    let _ = (rules, contacts, visit_date, mode);
-    todo!()
+    contacts
+        .iter()
+        .filter(|c| {
+            c.window_from <= visit_date
+                && visit_date <= c.window_to
+                && allows(rules, &c.rule_code, mode)
+        })
+        .map(|c| c.key.clone())
+        .collect()
+}
+
+fn date_field(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+    match parse_date(raw) {
+        Ok(d) => Some(d),
+        Err(r) => {
+            errors.push(FieldError::new(field, r));
+            None
+        }
+    }
+}
+
+/// A trimmed optional text of at most `max` characters.
+fn opt_text(field: &str, raw: &str, max: usize, errors: &mut Vec<FieldError>) -> Option<String> {
+    let t = raw.trim();
+    if t.chars().count() > max {
+        errors.push(FieldError::new(field, Reason::TooLong { max }));
+    }
+    Some(t.to_string()).filter(|s| !s.is_empty())
 }
 
 /// A need raised at a visit, as typed.
@@ -425,9 +556,113 @@ impl VisitInput {
         today: NaiveDate,
         topics_allowed: &[&str],
     ) -> Result<ValidVisit, Vec<FieldError>> {
-        let _ = (today, topics_allowed, parse_date("x"), fmt_date(today));
-        let _ = Months::new(1);
-        todo!()
+        let mut errors = Vec::new();
+        let person_id = self.person_id.trim().to_string();
+        if person_id.is_empty() {
+            errors.push(FieldError::new("person_id", Reason::Required));
+        }
+        let visited_on = date_field("visited_on", &self.visited_on, &mut errors);
+        if let Some(d) = visited_on {
+            if d > today {
+                errors.push(FieldError::new("visited_on", Reason::FutureDate));
+            } else if (today - d).num_days() > MAX_BACKDATE_DAYS {
+                errors.push(FieldError::new(
+                    "visited_on",
+                    Reason::NotBefore {
+                        zh: "90 天前",
+                        en: "date 90 days ago",
+                    },
+                ));
+            }
+        }
+        let mode = match VisitMode::parse(&self.mode) {
+            Ok(m) => Some(m),
+            Err(r) => {
+                errors.push(FieldError::new("mode", r));
+                None
+            }
+        };
+        let mut topics: Vec<String> = Vec::new();
+        for t in self
+            .topics
+            .iter()
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty())
+        {
+            if !topics_allowed.contains(&t) {
+                errors.push(FieldError::new(
+                    "topics",
+                    Reason::UnknownValue {
+                        allowed: "已配置的宣传服务内容 / a configured topic",
+                    },
+                ));
+                break;
+            }
+            if !topics.iter().any(|x| x == t) {
+                topics.push(t.to_string());
+            }
+        }
+        let findings = opt_text("findings", &self.findings, MAX_TEXT, &mut errors);
+        let mut needs = Vec::new();
+        for (i, n) in self.needs.iter().enumerate() {
+            if n.category.trim().is_empty() && n.text.trim().is_empty() {
+                continue;
+            }
+            let category = match NeedCategory::parse(&n.category) {
+                Ok(c) => Some(c),
+                Err(r) => {
+                    errors.push(FieldError::new(format!("needs[{i}].category"), r));
+                    None
+                }
+            };
+            let field = format!("needs[{i}].text");
+            let text = opt_text(&field, &n.text, MAX_TEXT, &mut errors);
+            if text.is_none() {
+                errors.push(FieldError::new(field, Reason::Required));
+            }
+            if let (Some(category), Some(text)) = (category, text) {
+                needs.push(ValidNeed {
+                    category,
+                    text,
+                    for_window: n.for_window,
+                });
+            }
+        }
+        let next_appointment = match self.next_appointment.trim() {
+            "" => None,
+            raw => date_field("next_appointment", raw, &mut errors),
+        };
+        if let (Some(next), Some(on)) = (next_appointment, visited_on) {
+            if next <= on {
+                errors.push(FieldError::new(
+                    "next_appointment",
+                    Reason::NotBefore {
+                        zh: "随访次日",
+                        en: "day after the visit",
+                    },
+                ));
+            } else if (next - on).num_days() > MAX_APPOINTMENT_DAYS {
+                errors.push(FieldError::new(
+                    "next_appointment",
+                    Reason::NotAfter {
+                        zh: "随访日期一年后",
+                        en: "date one year after the visit",
+                    },
+                ));
+            }
+        }
+        match (visited_on, mode) {
+            (Some(visited_on), Some(mode)) if errors.is_empty() => Ok(ValidVisit {
+                person_id,
+                visited_on,
+                mode,
+                topics,
+                findings,
+                needs,
+                next_appointment,
+            }),
+            _ => Err(errors),
+        }
     }
 }
 
@@ -451,8 +686,45 @@ impl ProcedureInput {
     /// Checks a procedure on `today`: a known kind, a real date not in the
     /// future and at most a year back, a place of 1–60 characters.
     pub fn validate(&self, today: NaiveDate) -> Result<ValidProcedure, Vec<FieldError>> {
-        let _ = today;
-        todo!()
+        let mut errors = Vec::new();
+        let kind = match ProcedureKind::parse(&self.kind) {
+            Ok(k) => Some(k),
+            Err(r) => {
+                errors.push(FieldError::new("kind", r));
+                None
+            }
+        };
+        let done_on = date_field("done_on", &self.done_on, &mut errors);
+        if let Some(d) = done_on {
+            if d > today {
+                errors.push(FieldError::new("done_on", Reason::FutureDate));
+            } else if today
+                .checked_sub_months(Months::new(12))
+                .is_some_and(|year_ago| d < year_ago)
+            {
+                errors.push(FieldError::new(
+                    "done_on",
+                    Reason::NotBefore {
+                        zh: "一年前",
+                        en: "date one year ago",
+                    },
+                ));
+            }
+        }
+        let place = self.place.trim().to_string();
+        if place.is_empty() {
+            errors.push(FieldError::new("place", Reason::Required));
+        } else if place.chars().count() > 60 {
+            errors.push(FieldError::new("place", Reason::TooLong { max: 60 }));
+        }
+        match (kind, done_on) {
+            (Some(kind), Some(done_on)) if errors.is_empty() => Ok(ValidProcedure {
+                kind,
+                done_on,
+                place,
+            }),
+            _ => Err(errors),
+        }
     }
 }
 
@@ -480,7 +752,309 @@ impl RuleInput {
     /// Checks a change of a rule of `kind`: monthly rules take no days;
     /// others need 0 ≤ from ≤ to ≤ 365; at least one mode.
     pub fn validate(&self, kind: RuleKind) -> Result<ValidRule, Vec<FieldError>> {
-        let _ = kind;
-        todo!()
+        let mut errors = Vec::new();
+        let modes = match parse_modes(&self.modes) {
+            Ok(m) => Some(m),
+            Err(r) => {
+                errors.push(FieldError::new("modes", r));
+                None
+            }
+        };
+        let (from_day, to_day) = match kind {
+            RuleKind::Routine | RuleKind::Pregnant => (None, None),
+            RuleKind::Postpartum | RuleKind::Procedure => {
+                let day = |field: &str, raw: &str, errors: &mut Vec<FieldError>| match raw.trim() {
+                    "" => {
+                        errors.push(FieldError::new(field, Reason::Required));
+                        None
+                    }
+                    t => match t.parse::<i64>() {
+                        Ok(n) if (0..=365).contains(&n) => Some(n),
+                        Ok(_) => {
+                            errors.push(FieldError::new(
+                                field,
+                                Reason::OutOfRange { min: 0, max: 365 },
+                            ));
+                            None
+                        }
+                        Err(_) => {
+                            errors.push(FieldError::new(field, Reason::NotANumber));
+                            None
+                        }
+                    },
+                };
+                let f = day("from_day", &self.from_day, &mut errors);
+                let t = day("to_day", &self.to_day, &mut errors);
+                if let (Some(f), Some(t)) = (f, t)
+                    && t < f
+                {
+                    errors.push(FieldError::new(
+                        "to_day",
+                        Reason::NotBefore {
+                            zh: "开始天数",
+                            en: "first day",
+                        },
+                    ));
+                }
+                (f, t)
+            }
+        };
+        match modes {
+            Some(modes) if errors.is_empty() => Ok(ValidRule {
+                from_day,
+                to_day,
+                modes,
+                active: self.active,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        parse_date(s).unwrap_or_else(|e| panic!("{s}: {e:?}"))
+    }
+
+    fn rule(code: &str, kind: RuleKind, days: Option<(i64, i64)>, modes: &str) -> ScheduleRule {
+        ScheduleRule {
+            code: code.into(),
+            kind,
+            label_zh: code.into(),
+            label_en: code.into(),
+            from_day: days.map(|x| x.0),
+            to_day: days.map(|x| x.1),
+            modes: parse_modes(modes).unwrap_or_default(),
+            reminder: code == "postpartum_d42",
+            active: true,
+            sort: 0,
+            version: 1,
+        }
+    }
+
+    fn rules() -> Vec<ScheduleRule> {
+        vec![
+            rule("routine", RuleKind::Routine, None, "home,phone,clinic"),
+            rule("pregnant", RuleKind::Pregnant, None, "home,phone,clinic"),
+            rule("postpartum_d3", RuleKind::Postpartum, Some((3, 7)), "home"),
+            rule(
+                "postpartum_d42",
+                RuleKind::Postpartum,
+                Some((42, 49)),
+                "home",
+            ),
+            rule(
+                "procedure_m1",
+                RuleKind::Procedure,
+                Some((30, 37)),
+                "home,phone",
+            ),
+        ]
+    }
+
+    fn facts(birth: &str) -> Facts {
+        Facts {
+            birth_date: d(birth),
+            pregnancies: vec![],
+            births: vec![],
+            procedures: vec![],
+            visits: vec![],
+        }
+    }
+
+    fn visit(date: &str, mode: VisitMode) -> VisitFact {
+        VisitFact {
+            date: d(date),
+            mode,
+            covered: vec![],
+        }
+    }
+
+    #[test]
+    fn monthly_contacts_follow_age_and_pregnancy() {
+        let rules = rules();
+        // Turns 50 on 2026-03-10: March is still due (49 on 1 March), April not.
+        let f = facts("1976-03-10");
+        let keys: Vec<String> = due_contacts(&rules, &f, d("2026-02-15"), d("2026-04-30"))
+            .into_iter()
+            .map(|c| c.key)
+            .collect();
+        assert_eq!(keys, vec!["monthly:2026-02", "monthly:2026-03"]);
+        let mut f = facts("1996-03-14");
+        f.pregnancies.push(PregnancyFact {
+            lmp: d("2026-01-20"),
+            outcome_on: None,
+        });
+        let c = due_contacts(&rules, &f, d("2025-12-01"), d("2026-01-31"));
+        assert_eq!(c[0].rule_code, "routine");
+        assert_eq!(c[1].rule_code, "pregnant");
+        assert_eq!(
+            (c[1].window_from, c[1].window_to),
+            (d("2026-01-01"), d("2026-01-31"))
+        );
+    }
+
+    #[test]
+    fn postpartum_window_and_status() {
+        let rules = rules();
+        let mut f = facts("1996-03-14");
+        f.births.push(BirthFact {
+            id: "b2".into(),
+            born_on: d("2026-05-01"),
+        });
+        f.births.push(BirthFact {
+            id: "b1".into(),
+            born_on: d("2026-05-01"),
+        });
+        f.births.push(BirthFact {
+            id: "b0".into(),
+            born_on: d("2026-05-02"),
+        });
+        let c: Vec<DueContact> = due_contacts(&rules, &f, d("2026-05-01"), d("2026-05-31"))
+            .into_iter()
+            .filter(|c| c.rule_code == "postpartum_d3")
+            .collect();
+        assert_eq!(c.len(), 1, "twins share one schedule");
+        let c = &c[0];
+        assert_eq!(c.key, "postpartum_d3:b1");
+        assert_eq!(
+            (c.window_from, c.window_to),
+            (d("2026-05-04"), d("2026-05-08"))
+        );
+        let today = d("2026-06-30");
+        let st = |v: VisitFact| status_on(c, &[v], &rules, today);
+        assert_eq!(
+            st(visit("2026-05-04", VisitMode::Home)),
+            ContactStatus::Done
+        );
+        assert_eq!(
+            st(visit("2026-05-08", VisitMode::Home)),
+            ContactStatus::Done
+        );
+        assert_eq!(
+            st(visit("2026-05-09", VisitMode::Home)),
+            ContactStatus::DoneLate
+        );
+        assert_eq!(
+            st(visit("2026-05-03", VisitMode::Home)),
+            ContactStatus::Missed
+        );
+        assert_eq!(
+            st(visit("2026-05-05", VisitMode::Phone)),
+            ContactStatus::Missed
+        );
+        assert_eq!(
+            status_on(c, &[], &rules, d("2026-05-08")),
+            ContactStatus::Due
+        );
+        assert_eq!(
+            status_on(c, &[], &rules, d("2026-05-09")),
+            ContactStatus::Overdue
+        );
+        assert_eq!(
+            status_on(c, &[], &rules, d("2026-05-13")),
+            ContactStatus::Overdue
+        );
+        assert_eq!(
+            status_on(c, &[], &rules, d("2026-05-14")),
+            ContactStatus::Missed
+        );
+        let all = due_contacts(&rules, &f, d("2026-05-06"), d("2026-05-06"));
+        assert_eq!(
+            covered_by(&rules, &all, d("2026-05-06"), VisitMode::Home),
+            vec!["monthly:2026-05", "postpartum_d3:b1"]
+        );
+        assert_eq!(
+            covered_by(&rules, &all, d("2026-05-06"), VisitMode::Phone),
+            vec!["monthly:2026-05"]
+        );
+    }
+
+    #[test]
+    fn visit_input_checks() {
+        let today = d("2026-06-30");
+        let ok = VisitInput {
+            person_id: "p".into(),
+            visited_on: "2026-06-30".into(),
+            mode: "home".into(),
+            topics: vec!["policy_law".into()],
+            next_appointment: "2027-06-30".into(),
+            ..VisitInput::default()
+        };
+        assert!(ok.validate(today, &["policy_law"]).is_ok());
+        let bad = VisitInput {
+            person_id: String::new(),
+            visited_on: "2026-03-31".into(),
+            mode: "fax".into(),
+            topics: vec!["astrology".into()],
+            findings: "字".repeat(501),
+            needs: vec![NeedInput {
+                category: "policy".into(),
+                text: String::new(),
+                for_window: false,
+            }],
+            next_appointment: "2026-03-31".into(),
+        };
+        let errs = bad
+            .validate(today, &["policy_law"])
+            .err()
+            .unwrap_or_default();
+        let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "person_id",
+                "visited_on",
+                "mode",
+                "topics",
+                "findings",
+                "needs[0].text",
+                "next_appointment"
+            ]
+        );
+        let far = VisitInput {
+            next_appointment: "2027-07-01".into(),
+            ..ok.clone()
+        };
+        assert!(far.validate(today, &["policy_law"]).is_err());
+        let future = VisitInput {
+            visited_on: "2026-07-01".into(),
+            next_appointment: String::new(),
+            ..ok
+        };
+        assert_eq!(
+            future
+                .validate(today, &["policy_law"])
+                .err()
+                .map(|e| e[0].reason.clone()),
+            Some(Reason::FutureDate)
+        );
+    }
+
+    #[test]
+    fn rule_input_checks() {
+        let r = RuleInput {
+            from_day: "7".into(),
+            to_day: "5".into(),
+            modes: "home".into(),
+            active: true,
+        };
+        assert!(r.validate(RuleKind::Procedure).is_err());
+        let r = RuleInput {
+            to_day: "10".into(),
+            ..r
+        };
+        assert_eq!(
+            r.validate(RuleKind::Procedure)
+                .map(|v| (v.from_day, v.to_day)),
+            Ok((Some(7), Some(10)))
+        );
+        assert_eq!(
+            YearMonth::parse("2026-02").map(|m| m.last_day()),
+            Ok(d("2026-02-28"))
+        );
     }
 }
