@@ -92,7 +92,12 @@ pub(crate) fn month_param(name: &str, v: Option<&str>, errs: &mut Vec<FieldError
     match v.map(str::trim) {
         None | Some("") => this,
         Some(s) => YearMonth::parse(s)
-            .map_err(|r| errs.push(FieldError::new(name, r)))
+            .map_err(|_| {
+                errs.push(FieldError::new(
+                    name,
+                    Reason::UnknownValue { allowed: "YYYY-MM" },
+                ));
+            })
             .unwrap_or(this),
     }
 }
@@ -615,7 +620,7 @@ pub async fn work_list(
             let area = worker.is_none()
                 && !is_worker(scope)
                 && !org.is_empty()
-                && (scope.can(Permission::WriteRegister) || scope.can(Permission::ReadStatistics));
+                && scope.can(Permission::ReadStatistics);
             let worst = if area {
                 follow_up::worst_workers(db, scope, &org, now, WORST_WORKERS)?
             } else {

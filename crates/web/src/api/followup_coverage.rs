@@ -117,9 +117,9 @@ pub async fn coverage_months(
         } else if span >= MAX_MONTHS {
             errs.push(FieldError::new(
                 "to",
-                Reason::OutOfRange {
-                    min: 1,
-                    max: MAX_MONTHS,
+                Reason::NotAfter {
+                    zh: "开始月份后第 60 个月",
+                    en: "60th month after the first",
                 },
             ));
         }
