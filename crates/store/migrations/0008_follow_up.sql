@@ -113,12 +113,13 @@ CREATE TABLE visit (
     updated_at       TEXT NOT NULL
 );
 CREATE INDEX visit_person ON visit (person_id, visited_on);
-CREATE INDEX visit_village ON visit (village_code, visited_on);
+-- Covering for coverage: the women visited in a village and period, by mode.
+CREATE INDEX visit_village ON visit (village_code, visited_on, person_id, mode);
 CREATE INDEX visit_worker ON visit (worker_id, visited_on);
 CREATE INDEX visit_change ON visit (change_seq);
 
 -- Which due contacts a visit covered: `contact_key` is the rule code and
--- what started it (`routine:2026-11`, `postpartum_d3:<birth id>`,
+-- what started it (`monthly:2026-11`, `postpartum_d3:<birth id>`,
 -- `procedure_m1:<procedure id>`), `window_to` its last day.
 CREATE TABLE visit_contact (
     visit_id     TEXT NOT NULL REFERENCES visit (id),

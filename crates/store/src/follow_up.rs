@@ -2292,12 +2292,16 @@ impl Counts {
     }
 }
 
-/// Monthly contacts due in `month` per group key, counted in SQL: the
-/// women 15–49 on the first of the month (index range on person
-/// `(village_code, sex, birth_date)`), plus the women outside those ages
-/// pregnant during the month; on time = a visit in the month with a mode
-/// the rule allows, late = none in the month but one within one more
-/// month length after it.
+/// Monthly contacts due in `month` per group key, counted in SQL, set-based:
+/// the women due are those 15–49 on the first of the month (an index-only
+/// count on person `(village_code, sex, birth_date)`) plus the women outside
+/// those ages pregnant during the month. The women visited are read from
+/// the visits of the month and of the late period after it, village by
+/// village on the covering index visit `(village_code, visited_on,
+/// person_id, mode)` (the CROSS JOIN keeps SQLite's loop over the
+/// villages), and matched to the women due by id. On time = a visit in the
+/// month with a mode the rule allows; late = none in the month but one
+/// within one more month length after it.
 fn monthly_counts(
     tx: &mut Tx<'_>,
     rules: &[ScheduleRule],
@@ -2318,15 +2322,11 @@ fn monthly_counts(
     }
     let (first, last) = (month.first_day(), month.last_day());
     let len = (last - first).num_days() + 1;
-    let late_to = last + Duration::days(len);
     let f = fmt_date(first);
     let l = fmt_date(last);
-    let next = fmt_date(last + Duration::days(1));
-    let lt = fmt_date(late_to);
+    let lt = fmt_date(last + Duration::days(len));
     let born_after = fmt_date(years_before(first, 50));
     let born_by = fmt_date(years_before(first, 15));
-    let preg = "EXISTS (SELECT 1 FROM pregnancy g WHERE g.woman_id = p.id
-                        AND g.lmp <= $4 AND (g.outcome_on IS NULL OR g.outcome_on >= $3))";
     let (key, join) = match by {
         None => ("''", ""),
         Some(CoverageBy::Village) => ("p.village_code", ""),
@@ -2344,84 +2344,125 @@ fn monthly_counts(
     } else {
         String::new()
     };
-    // The mode condition for women of age: the routine modes, or the
-    // pregnancy rule's for those pregnant in the month when they differ.
-    let visit_ok = |from: &str, to: &str, modes: &str| {
+    let hint = tx.backend().index_hint("visit_village");
+    // The women visited from `$3` to `to` by an allowed mode (`$3`/`$4`
+    // are the month, `$1`/`$2` the village range).
+    let visited = |to: &str, modes: &str| {
         format!(
-            "EXISTS (SELECT 1 FROM visit v WHERE v.person_id = p.id
-                     AND v.visited_on >= {from} AND v.visited_on <= {to} AND {modes})"
+            "SELECT v.person_id FROM org_unit o CROSS JOIN visit v{hint}
+             WHERE v.village_code = o.code AND o.level = 'village'
+               AND o.code >= $1 AND o.code < $2
+               AND v.visited_on >= $3 AND v.visited_on <= {to} AND {modes}"
         )
     };
-    let counted = |modes: &str| {
-        let on_time = visit_ok("$3", "$4", modes);
-        let late = visit_ok("$5", "$6", modes);
-        format!(
-            "CAST(SUM(CASE WHEN {on_time} THEN 1 ELSE 0 END) AS BIGINT),
-             CAST(SUM(CASE WHEN NOT {on_time} AND {late} THEN 1 ELSE 0 END) AS BIGINT)"
-        )
-    };
-    let params = [
-        P::T(lo),
-        P::T(hi),
-        P::T(&f),
-        P::T(&l),
-        P::T(&next),
-        P::T(&lt),
-        P::T(&born_after),
-        P::T(&born_by),
-    ];
-    let mut add = |rows: Vec<Row>| {
+    let mut add = |rows: Vec<Row>, due_col: Option<usize>| {
         for r in rows {
-            out.entry(r.str(0)).or_default().add(Counts {
-                due: r.i64(1),
-                on_time: r.i64(2),
-                late: r.i64(3),
-            });
+            let e = out.entry(r.str(0)).or_default();
+            match due_col {
+                // key, due
+                None => e.due += r.i64(1),
+                // key, on time, visited (on time or late)[, due]
+                Some(i) => {
+                    e.on_time += r.i64(1);
+                    e.late += r.i64(2) - r.i64(1);
+                    if i > 0 {
+                        e.due += r.i64(i);
+                    }
+                }
+            }
         }
     };
     if let Some(routine) = routine {
+        // The pregnancy rule's modes for the women pregnant in the month,
+        // when they differ from the routine ones.
         let modes = match pregnant {
-            Some(pr) if pr.modes != routine.modes => format!(
-                "(({} AND NOT {preg}) OR ({} AND {preg}))",
-                mode_in("v.mode", &routine.modes),
-                mode_in("v.mode", &pr.modes)
-            ),
+            Some(pr) if pr.modes != routine.modes => {
+                let preg = "EXISTS (SELECT 1 FROM pregnancy g WHERE g.woman_id = v.person_id
+                            AND g.lmp <= $4 AND (g.outcome_on IS NULL OR g.outcome_on >= $3))";
+                format!(
+                    "(({} AND NOT {preg}) OR ({} AND {preg}))",
+                    mode_in("v.mode", &routine.modes),
+                    mode_in("v.mode", &pr.modes)
+                )
+            }
             _ => mode_in("v.mode", &routine.modes),
         };
-        add(tx.query(
-            &format!(
-                "SELECT {key}, COUNT(*), {}
-                 FROM person p{join}
-                 WHERE p.village_code >= $1 AND p.village_code < $2 AND p.sex = 2
-                   AND p.birth_date > $7 AND p.birth_date <= $8
-                 {group}",
-                counted(&modes)
-            ),
-            &params,
-        )?);
+        add(
+            tx.query(
+                &format!(
+                    "SELECT {key}, COUNT(*) FROM person p{join}
+                     WHERE p.village_code >= $1 AND p.village_code < $2 AND p.sex = 2
+                       AND p.birth_date > $3 AND p.birth_date <= $4
+                     {group}"
+                ),
+                &[P::T(lo), P::T(hi), P::T(&born_after), P::T(&born_by)],
+            )?,
+            None,
+        );
+        add(
+            tx.query(
+                &format!(
+                    "SELECT {key}, CAST(SUM(CASE WHEN p.id IN ({}) THEN 1 ELSE 0 END) AS BIGINT),
+                            COUNT(*)
+                     FROM person p{join}
+                     WHERE p.id IN ({})
+                       AND p.village_code >= $1 AND p.village_code < $2 AND p.sex = 2
+                       AND p.birth_date > $6 AND p.birth_date <= $7
+                     {group}",
+                    visited("$4", &modes),
+                    visited("$5", &modes)
+                ),
+                &[
+                    P::T(lo),
+                    P::T(hi),
+                    P::T(&f),
+                    P::T(&l),
+                    P::T(&lt),
+                    P::T(&born_after),
+                    P::T(&born_by),
+                ],
+            )?,
+            Some(0),
+        );
     }
-    // Women outside 15–49 pregnant during the month (all pregnant women
+    // Women outside 15–49 pregnant during the month (every pregnant woman
     // when only the pregnancy rule is active).
-    let rule = pregnant.or(routine);
-    if let Some(rule) = rule {
+    if let Some(rule) = pregnant.or(routine) {
         let (ages, n) = if routine.is_some() {
-            ("AND NOT (p.birth_date > $7 AND p.birth_date <= $8)", 8)
+            ("AND NOT (p.birth_date > $6 AND p.birth_date <= $7)", 7)
         } else {
-            ("", 6)
+            ("", 5)
         };
-        add(tx.query(
-            &format!(
-                "SELECT {key}, COUNT(*), {}
-                 FROM person p{join}
-                 WHERE p.id IN (SELECT g.woman_id FROM pregnancy g
-                                WHERE g.village_code >= $1 AND g.village_code < $2
-                                  AND g.lmp <= $4 AND (g.outcome_on IS NULL OR g.outcome_on >= $3))
-                   AND p.village_code >= $1 AND p.village_code < $2 AND p.sex = 2 {ages}
-                 {group}",
-                counted(&mode_in("v.mode", &rule.modes))
-            ),
-            &params[..n],
-        )?);
+        let modes = mode_in("v.mode", &rule.modes);
+        let params = [
+            P::T(lo),
+            P::T(hi),
+            P::T(&f),
+            P::T(&l),
+            P::T(&lt),
+            P::T(&born_after),
+            P::T(&born_by),
+        ];
+        add(
+            tx.query(
+                &format!(
+                    "SELECT {key}, CAST(SUM(CASE WHEN p.id IN ({}) THEN 1 ELSE 0 END) AS BIGINT),
+                            CAST(SUM(CASE WHEN p.id IN ({}) THEN 1 ELSE 0 END) AS BIGINT),
+                            COUNT(*)
+                     FROM person p{join}
+                     WHERE p.id IN (SELECT g.woman_id FROM pregnancy g
+                                    WHERE g.village_code >= $1 AND g.village_code < $2
+                                      AND g.lmp <= $4
+                                      AND (g.outcome_on IS NULL OR g.outcome_on >= $3))
+                       AND p.village_code >= $1 AND p.village_code < $2 AND p.sex = 2 {ages}
+                     {group}",
+                    visited("$4", &modes),
+                    visited("$5", &modes)
+                ),
+                &params[..n],
+            )?,
+            Some(3),
+        );
     }
     Ok(out)
 }

@@ -308,6 +308,20 @@ both!(
             k,
             vec!["monthly:2026-06".to_string(), format!("postpartum_d3:{b}")]
         );
+        // Coverage follows the same rules: in March the phone call counts
+        // for the pregnant woman only; the mother (pregnant then) had none.
+        let r = ok(fu::coverage(
+            &fx.t.db,
+            &fx.spec,
+            V1,
+            YearMonth::new(2026, 3).unwrap_or_else(|| panic!("month")),
+            CoverageBy::Village,
+            d("2026-06-10"),
+        ));
+        assert_eq!(
+            (r.total.due, r.total.on_time, r.total.late, r.total.missed),
+            (3, 1, 0, 2)
+        );
     }
 );
 
@@ -694,6 +708,26 @@ both!(coverage_of_a_small_month, |kind| {
     ok(fx.visit(&fx.spec, &old, "2026-03-10", "home"));
     // V2: one woman, unvisited.
     add_woman(&fx.t.db, V2, "蒋外", 7);
+    // A girl of 14, pregnant since January: due although under 15, and
+    // on the unassigned list as a problem until she has a worker.
+    let girl = add_resident(&fx.t.db, V1, "蒋少", 2011, 9, "2");
+    ok(preg::report_pregnancy(
+        &fx.t.db,
+        &Scope::system("test"),
+        None,
+        &girl.id,
+        &PregnancyInput {
+            lmp: "2026-01-15".into(),
+            reported_on: "2026-02-20".into(),
+            source: "self".into(),
+            registration_id: String::new(),
+        },
+        d("2026-02-20"),
+    ));
+    ok(fx.visit(&fx.spec, &girl, "2026-03-12", "phone"));
+    let un = ok(fu::unassigned(&fx.t.db, &fx.spec, V1, d("2026-03-12")));
+    let un: Vec<(&str, NeedsWorker)> = un.iter().map(|u| (u.person_id.as_str(), u.why)).collect();
+    assert_eq!(un, vec![(girl.id.as_str(), NeedsWorker::Pregnant)]);
 
     let after = d("2026-05-15");
     let r = ok(fu::coverage(
@@ -711,9 +745,9 @@ both!(coverage_of_a_small_month, |kind| {
         .unwrap_or_else(|| panic!("V1 row"));
     assert_eq!(
         (v1.due, v1.on_time, v1.late, v1.missed, v1.pending),
-        (4, 2, 1, 1, 0)
+        (5, 3, 1, 1, 0)
     );
-    assert_eq!(v1.coverage, Some(0.5));
+    assert_eq!(v1.coverage, Some(0.6));
     let v2 = r
         .rows
         .iter()
@@ -722,7 +756,7 @@ both!(coverage_of_a_small_month, |kind| {
     assert_eq!((v2.due, v2.on_time, v2.missed), (1, 0, 1));
     assert_eq!(
         (r.total.due, r.total.on_time, r.total.late, r.total.missed),
-        (5, 2, 1, 2)
+        (6, 3, 1, 2)
     );
 
     let r = ok(fu::coverage(
@@ -745,6 +779,13 @@ both!(coverage_of_a_small_month, |kind| {
         .find(|x| x.key == fx.w2)
         .unwrap_or_else(|| panic!("W2 row"));
     assert_eq!((w2.due, w2.on_time), (1, 1));
+    let nobody = r
+        .rows
+        .iter()
+        .find(|x| x.key.is_empty())
+        .unwrap_or_else(|| panic!("unassigned row"));
+    assert_eq!((nobody.due, nobody.on_time), (1, 1));
+    assert_eq!(r.total.due, 5);
     let r = ok(fu::coverage(
         &fx.t.db,
         &fx.spec,
@@ -776,7 +817,7 @@ both!(coverage_of_a_small_month, |kind| {
             r.total.pending,
             r.total.missed
         ),
-        (2, 1, 1, 0)
+        (3, 1, 1, 0)
     );
     // A follow-up worker has no statistics permission.
     assert!(matches!(
@@ -799,9 +840,9 @@ both!(coverage_of_a_small_month, |kind| {
     assert_eq!(
         on_time,
         vec![
-            ("2026-02".to_string(), 4, 0),
-            ("2026-03".to_string(), 4, 2),
-            ("2026-04".to_string(), 4, 1)
+            ("2026-02".to_string(), 5, 0),
+            ("2026-03".to_string(), 5, 3),
+            ("2026-04".to_string(), 5, 1)
         ]
     );
 
