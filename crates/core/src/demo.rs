@@ -1,10 +1,15 @@
 //! The demo population: a deterministic synthetic Gushao (古邵镇, 峄城区) —
 //! org units, households, persons with valid synthetic ID numbers, couples
-//! and birth registrations — generated village by village from a seed, plus
-//! the demo accounts. No real person's data is used: every name, number and
-//! phone is drawn from the seeded generator.
+//! and birth registrations, and five years of pregnancies, births and
+//! infant deaths (`demo_history`) — generated village by village from a
+//! seed, plus the demo accounts. No real person's data is used: every name,
+//! number and phone is drawn from the seeded generator.
 
 use crate::dates::age_on;
+use crate::demo_history::{
+    DemoBirth, DemoCheck, DemoDeath, DemoPregnancy, Family, HISTORY_YEARS, History, VillageInput,
+    specialist_of,
+};
 use crate::household::{Household, HouseholdFlags};
 use crate::id_number::ResidentId;
 use crate::org::{OrgLevel, OrgUnit};
@@ -31,6 +36,13 @@ pub struct VillageBatch {
     pub persons: Vec<Person>,
     pub couples: Vec<Couple>,
     pub registrations: Vec<BirthRegistration>,
+    /// The village's five years of history: pregnancies (each woman's
+    /// apart, at most one open), their antenatal checks, births of the
+    /// children in their mothers' households, and infant deaths.
+    pub pregnancies: Vec<DemoPregnancy>,
+    pub checks: Vec<DemoCheck>,
+    pub births: Vec<DemoBirth>,
+    pub infant_deaths: Vec<DemoDeath>,
 }
 
 /// A demo login: user name, display name, role and the org unit it works in.
@@ -55,7 +67,7 @@ const TOWNS_PER_DISTRICT: usize = 100;
 /// Village codes run 201..=999 within a town.
 const MAX_VILLAGES_PER_TOWN: usize = 799;
 
-const GUSHAO: &str = "370404100";
+pub(crate) const GUSHAO: &str = "370404100";
 
 /// The districts of Zaozhuang, in the order they are filled, with the
 /// plausible town names used for each (a name list, no claim they are real).
@@ -176,7 +188,7 @@ struct TownPlan {
 }
 
 /// A 64-bit mixer (SplitMix64 finaliser).
-fn mix(mut x: u64) -> u64 {
+pub(crate) fn mix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -342,7 +354,7 @@ fn plan(persons: usize) -> Vec<TownPlan> {
     out
 }
 
-fn county_name(code: &str) -> &'static str {
+pub(crate) fn county_name(code: &str) -> &'static str {
     DISTRICTS
         .iter()
         .find(|(c, _, _)| *c == code)
@@ -605,6 +617,19 @@ struct Village<'a> {
     target: usize,
 }
 
+/// A UUIDv7 with a timestamp `counter` milliseconds after the fixed base
+/// and random bits from `rng`.
+pub(crate) fn uuid_v7(counter: &mut u64, rng: &mut fastrand::Rng) -> String {
+    let ms = UUID_BASE_MS + *counter;
+    *counter += 1;
+    let mut b = [0u8; 10];
+    b[..8].copy_from_slice(&rng.u64(..).to_le_bytes());
+    b[8..].copy_from_slice(&rng.u16(..).to_le_bytes());
+    uuid::Builder::from_unix_timestamp_millis(ms, &b)
+        .into_uuid()
+        .to_string()
+}
+
 /// A child of a family: birth date and sex.
 #[derive(Clone, Copy)]
 struct Kid {
@@ -651,6 +676,20 @@ struct Gen {
     batch: VillageBatch,
     /// Birth dates of `batch.persons`, index for index.
     births: Vec<NaiveDate>,
+    /// The village's own stream for twins and its boy share (the
+    /// population's stream draws only for the persons twins add).
+    hrng: fastrand::Rng,
+    /// The village's chance (per mille) that a child born in the history
+    /// years is a boy: drawn around 524 (SRB ≈ 110), ±20.
+    male_share: u32,
+    /// Children born after this are in the history years.
+    history_from: NaiveDate,
+    /// Mothers living with their children, for the history.
+    families: Vec<Family>,
+    /// The wife's person index of each couple, and each registration's couple.
+    couple_wives: Vec<usize>,
+    reg_couples: Vec<usize>,
+    history: History,
 }
 
 fn cumulative(weights: impl Iterator<Item = u32>) -> Vec<u32> {
@@ -663,7 +702,7 @@ fn cumulative(weights: impl Iterator<Item = u32>) -> Vec<u32> {
         .collect()
 }
 
-fn add_days(d: NaiveDate, n: i64) -> NaiveDate {
+pub(crate) fn add_days(d: NaiveDate, n: i64) -> NaiveDate {
     d.checked_add_signed(TimeDelta::days(n)).unwrap_or(d)
 }
 
@@ -671,7 +710,7 @@ fn add_years(d: NaiveDate, y: u32) -> NaiveDate {
     d.checked_add_months(Months::new(12 * y)).unwrap_or(d)
 }
 
-fn fmt_date(d: NaiveDate) -> String {
+pub(crate) fn fmt_date(d: NaiveDate) -> String {
     let mut s = String::with_capacity(10);
     let _ = write!(s, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
     s
@@ -699,6 +738,16 @@ impl Gen {
             reg_no: 0,
             batch: VillageBatch::default(),
             births: Vec::new(),
+            hrng: fastrand::Rng::with_seed(cfg.seed),
+            male_share: 524,
+            history_from: cfg
+                .today
+                .checked_sub_months(Months::new(12 * HISTORY_YEARS))
+                .unwrap_or(cfg.today),
+            families: Vec::new(),
+            couple_wives: Vec::new(),
+            reg_couples: Vec::new(),
+            history: History::new(cfg.seed),
         }
     }
 
@@ -727,13 +776,39 @@ impl Gen {
         self.reg_no = 0;
         let hh = v.target / 3 + 8;
         self.births.clear();
+        self.families.clear();
+        self.couple_wives.clear();
+        self.reg_couples.clear();
+        self.hrng = fastrand::Rng::with_seed(mix(seed ^ mix(code_num(v.code) ^ 0x5352_4242)));
+        // About normal: the sum of four uniforms, scaled to unit variance.
+        let z: f64 = (0..4).map(|_| self.hrng.f64() - 0.5).sum::<f64>() * 3f64.sqrt();
+        self.male_share = (524.0 + 20.0 * z).round().clamp(464.0, 584.0) as u32;
         self.batch = VillageBatch {
             village_code: v.code.to_string(),
             households: Vec::with_capacity(hh),
             persons: Vec::with_capacity(v.target + 8),
             couples: Vec::with_capacity(v.target / 5 + 4),
             registrations: Vec::with_capacity(v.target / 30 + 4),
+            ..VillageBatch::default()
         };
+    }
+
+    /// The village's history, once its population is complete.
+    fn history(&mut self, v: &Village<'_>) {
+        let input = VillageInput {
+            today: self.today,
+            town_name: v.town,
+            county_name: county_name(v.county),
+            village_name: v.name,
+            specialist: specialist_of(v.code),
+            town_account: v.code.starts_with(GUSHAO).then_some("town"),
+            births: &self.births,
+            families: &self.families,
+            couple_wives: &self.couple_wives,
+            reg_couples: &self.reg_couples,
+        };
+        self.history
+            .village(&mut self.uuid_counter, &input, &mut self.batch);
     }
 
     /// A surname index by Shandong frequency.
@@ -756,14 +831,7 @@ impl Gen {
     }
 
     fn uuid(&mut self) -> String {
-        let ms = UUID_BASE_MS + self.uuid_counter;
-        self.uuid_counter += 1;
-        let mut b = [0u8; 10];
-        b[..8].copy_from_slice(&self.rng.u64(..).to_le_bytes());
-        b[8..].copy_from_slice(&self.rng.u16(..).to_le_bytes());
-        uuid::Builder::from_unix_timestamp_millis(ms, &b)
-            .into_uuid()
-            .to_string()
+        uuid_v7(&mut self.uuid_counter, &mut self.rng)
     }
 
     fn age(&self, birth: NaiveDate) -> i32 {
@@ -937,13 +1005,24 @@ impl Gen {
                 break;
             }
             let y = next.year();
-            let p_male = if (1985..2015).contains(&y) {
+            let p_male = if next > self.history_from {
+                self.male_share
+            } else if (1985..2015).contains(&y) {
                 if out.is_empty() { 535 } else { 560 }
             } else {
                 514
             };
             let male = self.rng.u32(0..1000) < p_male;
             out.push(Kid { birth: next, male });
+            // Twins, about 1.5 % of deliveries; a third of them identical.
+            if self.hrng.u32(0..1000) < 15 {
+                let male = if self.hrng.u32(0..3) == 0 {
+                    male
+                } else {
+                    self.hrng.u32(0..1000) < p_male
+                };
+                out.push(Kid { birth: next, male });
+            }
             next = add_days(next, self.rng.i64(640..2200));
             // Son preference: a family of daughters sometimes tries again.
             if out.len() == want
@@ -960,6 +1039,8 @@ impl Gen {
     /// Adds the children of a family who are still registered in the
     /// household; with `three_gen` one married son may live in it with his
     /// wife and children. Returns nothing; couples are recorded as found.
+    /// With the `mother` living in the household, the family is kept for
+    /// the history.
     fn add_children(
         &mut self,
         hh: &str,
@@ -967,9 +1048,15 @@ impl Gen {
         kids: &[Kid],
         three_gen: bool,
         minors_stay: bool,
+        mother: Option<usize>,
     ) {
         let mut son_at_home = false;
-        for k in kids {
+        let mut family = mother.map(|m| Family {
+            mother: m,
+            births: kids.iter().map(|k| k.birth).collect(),
+            members: Vec::new(),
+        });
+        for (order, k) in (1i64..).zip(kids) {
             let age = self.age(k.birth);
             let sex = if k.male { Sex::Male } else { Sex::Female };
             let rel = if k.male {
@@ -979,7 +1066,10 @@ impl Gen {
             };
             if age < 18 {
                 if minors_stay {
-                    self.person(hh, surname, sex, k.birth, rel, None);
+                    let i = self.person(hh, surname, sex, k.birth, rel, None);
+                    if let Some(f) = family.as_mut() {
+                        f.members.push((i, order));
+                    }
                 }
                 continue;
             }
@@ -1022,6 +1112,11 @@ impl Gen {
                 self.person(hh, surname, sex, k.birth, rel, Some(status));
             }
         }
+        if let Some(f) = family
+            && !f.births.is_empty()
+        {
+            self.families.push(f);
+        }
     }
 
     /// A married son living with his parents: son, daughter-in-law,
@@ -1052,13 +1147,22 @@ impl Gen {
         let (son_birth, dil_birth) = (self.birth_of(s), self.birth_of(d));
         let marriage = self.marriage_date(dil_birth, son_birth);
         self.plan_children(dil_birth, marriage, &mut grandkids);
-        for g in &grandkids {
+        let mut family = Family {
+            mother: d,
+            births: grandkids.iter().map(|k| k.birth).collect(),
+            members: Vec::new(),
+        };
+        for (order, g) in (1i64..).zip(&grandkids) {
             let age = self.age(g.birth);
             if age >= 18 && self.rng.u32(0..100) < 50 {
                 continue;
             }
             let sex = if g.male { Sex::Male } else { Sex::Female };
-            self.person(hh, surname, sex, g.birth, Relation::Grandchild, None);
+            let i = self.person(hh, surname, sex, g.birth, Relation::Grandchild, None);
+            family.members.push((i, order));
+        }
+        if !family.births.is_empty() {
+            self.families.push(family);
         }
         self.couple(d, s, marriage, KidSummary::of(&grandkids));
     }
@@ -1092,6 +1196,7 @@ impl Gen {
             return;
         }
         let couple_id = self.uuid();
+        self.couple_wives.push(wife);
         self.batch.couples.push(Couple {
             id: couple_id.clone(),
             wife_id: self.person_id(wife),
@@ -1149,6 +1254,8 @@ impl Gen {
         };
         let review_due = next_review(last_reviewed.unwrap_or(issued));
         let id = self.uuid();
+        self.reg_couples
+            .push(self.batch.couples.len().saturating_sub(1));
         self.batch.registrations.push(BirthRegistration {
             id,
             couple_id,
@@ -1264,7 +1371,7 @@ impl Gen {
                 } else {
                     first
                 };
-                self.add_children(&hh_id, line, &kids, true, true);
+                self.add_children(&hh_id, line, &kids, true, true, Some(wife));
                 self.couple(wife, head, recorded, KidSummary::of(&kids));
                 if (35..=72).contains(&head_age) && self.rng.u32(0..100) < 20 {
                     self.elderly_parent(&hh_id, head_age, line);
@@ -1298,7 +1405,7 @@ impl Gen {
                         self.plan_children(wb, m, &mut kids);
                         let divorced = status == MaritalStatus::Divorced;
                         let minors = !divorced || self.rng.u32(0..100) < 45;
-                        self.add_children(&hh_id, line, &kids, !divorced, minors);
+                        self.add_children(&hh_id, line, &kids, !divorced, minors, None);
                     }
                 }
             }
@@ -1321,7 +1428,7 @@ impl Gen {
                 self.plan_children(hb, m, &mut kids);
                 let divorced = status == MaritalStatus::Divorced;
                 let minors = !divorced || self.rng.u32(0..100) < 80;
-                self.add_children(&hh_id, line, &kids, !divorced, minors);
+                self.add_children(&hh_id, line, &kids, !divorced, minors, Some(head));
             }
             if (35..=70).contains(&head_age) && self.rng.u32(0..100) < 6 {
                 self.elderly_parent(&hh_id, head_age, own);
@@ -1441,6 +1548,7 @@ pub fn generate<E>(
         while g.batch.persons.len() < v.target {
             g.household();
         }
+        g.history(v);
         sink(std::mem::take(&mut g.batch))?;
     }
     Ok(())

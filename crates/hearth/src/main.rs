@@ -140,6 +140,9 @@ enum UserCmd {
         /// Supervisors only: may read named records.
         #[arg(long)]
         named_access: bool,
+        /// Grant the enforcement case register (两非案件) at creation.
+        #[arg(long)]
+        enforcement: bool,
         #[command(flatten)]
         db: DbArg,
     },
@@ -283,6 +286,7 @@ fn run(cli: Cli) -> Result<()> {
             org,
             display_name,
             named_access,
+            enforcement,
             db,
         }) => {
             let d = open(&db.url)?;
@@ -308,11 +312,26 @@ fn run(cli: Cli) -> Result<()> {
                 },
             )
             .map_err(store_err)?;
+            if enforcement {
+                hearth_store::enforcement::set_grant(&d, &Scope::system("cli"), &u.id, true)
+                    .map_err(store_err)
+                    .with_context(|| {
+                        format!(
+                            "user '{}' was created, but the enforcement grant failed",
+                            u.username
+                        )
+                    })?;
+            }
             println!(
-                "user '{}' ({}) created in {}",
+                "user '{}' ({}) created in {}{}",
                 u.username,
                 role.code(),
-                u.org_code
+                u.org_code,
+                if enforcement {
+                    ", granted the enforcement register"
+                } else {
+                    ""
+                }
             );
             Ok(())
         }
@@ -379,13 +398,22 @@ fn build_demo(d: &Db, cfg: &DemoConfig, password: &str) -> Result<()> {
         stats.persons as f64 / secs.max(1e-9),
         peak_rss()
     );
+    println!(
+        "five years of history: {} pregnancies, {} antenatal checks, {} births, {} infant deaths, {} enforcement cases ({:.0} rows/s in all)",
+        stats.pregnancies,
+        stats.antenatal_checks,
+        stats.births,
+        stats.infant_deaths,
+        stats.enforcement_cases,
+        (stats.register_rows() + stats.history_rows()) as f64 / secs.max(1e-9)
+    );
     Ok(())
 }
 
 fn print_accounts(password: &str) {
     println!("demo accounts (password: {password}):");
     println!(
-        "  admin 系统管理员 · town 镇计生办 · clinician 医务人员 · supervisor 区县督导 · auditor 审计员"
+        "  admin 系统管理员 · town 镇计生办 (with the enforcement register) · clinician 医务人员 · supervisor 区县督导 · auditor 审计员"
     );
     println!("  v01, v02, … 村计生专干, one per village in village-code order");
 }

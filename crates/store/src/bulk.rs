@@ -1,4 +1,5 @@
-//! Bulk loading: the demo town and person imports. Each backend's fast lane
+//! Bulk loading: the demo town (with its five years of pregnancies, births
+//! and infant deaths) and person imports. Each backend's fast lane
 //! (a prepared-statement loop on SQLite, `COPY` on PostgreSQL) sits behind
 //! one [`BulkWriter`]; the business SQL that turns staged rows into register
 //! rows is shared by both backends.
@@ -11,6 +12,7 @@ use hearth_core::Lang;
 use hearth_core::Reason;
 use hearth_core::dates::{fmt_date, now_utc};
 use hearth_core::demo::{self, DemoConfig, VillageBatch};
+use hearth_core::demo_history::{self, DemoVerify};
 use hearth_core::import::{ImportRow, Outcome, Reader, RowError};
 use hearth_core::pinyin::initials;
 use hearth_core::scope::{Permission, Scope};
@@ -175,12 +177,33 @@ pub struct LoadStats {
     pub couples: u64,
     pub registrations: u64,
     pub users: u64,
+    pub pregnancies: u64,
+    pub antenatal_checks: u64,
+    pub births: u64,
+    pub infant_deaths: u64,
+    pub enforcement_cases: u64,
+}
+
+impl LoadStats {
+    /// Rows of the register: households, persons, couples, registrations.
+    pub fn register_rows(&self) -> u64 {
+        self.households + self.persons + self.couples + self.registrations
+    }
+
+    /// Rows of the five years' history: pregnancies, antenatal checks,
+    /// births and infant deaths.
+    pub fn history_rows(&self) -> u64 {
+        self.pregnancies + self.antenatal_checks + self.births + self.infant_deaths
+    }
 }
 
 /// Builds the demo town into an empty, migrated database in one
-/// transaction: org units, demo accounts (all with `password_hash`), and
-/// the generated population. `progress` is called after each village with
-/// the number of persons written so far.
+/// transaction: org units, demo accounts (all with `password_hash`), the
+/// generated population with its five years of history (reported and
+/// verified by the village's `vNN` and the `town` account where the demo
+/// has them), the town's enforcement cases, and the enforcement grant of
+/// the `town` account. `progress` is called after each village with the
+/// number of persons written so far.
 pub fn load_demo(
     db: &Db,
     cfg: &DemoConfig,
@@ -214,21 +237,41 @@ pub fn load_demo(
             )?;
             stats.users += 1;
         }
+        // The history names its reporters and verifiers by user name.
+        let accounts: HashMap<String, String> = tx
+            .query("SELECT username, id FROM app_user", &[])?
+            .iter()
+            .map(|r| (r.str(0), r.str(1)))
+            .collect();
+        if let Some(town) = accounts.get("town") {
+            grant_enforcement_in(tx, &scope, town, &now)?;
+        }
         // Secondary indexes are cheaper to build once after the load than to
         // maintain row by row during it (measured: ~2.5x for the search indexes).
         let deferred = if bulk_is_fresh(tx)? {
-            tx.defer_indexes(&["household", "person", "couple", "birth_registration"])?
+            tx.defer_indexes(&[
+                "household",
+                "person",
+                "couple",
+                "birth_registration",
+                "pregnancy",
+                "antenatal_check",
+                "birth",
+                "infant_death",
+            ])?
         } else {
             Vec::new()
         };
         demo::generate(cfg, |batch: VillageBatch| {
             write_batch(tx, &batch, &now, &mut stats)?;
+            write_history(tx, &batch, &now, &accounts, &mut stats)?;
             progress(stats.persons);
             Ok::<(), StoreError>(())
         })?;
         for ddl in &deferred {
             tx.batch(ddl)?;
         }
+        stats.enforcement_cases = write_cases(tx, cfg, &now)?;
         audit::record(
             tx,
             &scope,
@@ -394,6 +437,353 @@ fn write_batch(
         ])?;
     }
     stats.registrations += w.finish()?;
+    Ok(())
+}
+
+/// Change-sequence values for `n` rows that carry `change_seq` explicitly
+/// (the history tables have no sequence default on PostgreSQL): a reserved
+/// range of the counter on SQLite, `n` values of the sequence on PostgreSQL.
+fn reserve_seqs(tx: &mut Tx<'_>, n: usize) -> Result<Vec<i64>, StoreError> {
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    match tx.backend() {
+        Backend::Sqlite => {
+            let base = tx.reserve_seq_sqlite(n)?;
+            Ok((base..base + n).collect())
+        }
+        Backend::Postgres => Ok(tx
+            .query(
+                "SELECT nextval('change_seq') FROM generate_series(1, $1::bigint)",
+                &[P::I(n)],
+            )?
+            .iter()
+            .map(|r| r.i64(0))
+            .collect()),
+    }
+}
+
+/// The three columns of a verification step (by whom, their name, when)
+/// and what was checked; the user id where the name is a demo account.
+fn step<'a>(v: &'a Option<DemoVerify>, accounts: &'a HashMap<String, String>) -> [P<'a>; 4] {
+    match v {
+        Some(s) => [
+            accounts.get(&s.by_name).map(String::as_str).into(),
+            P::T(&s.by_name),
+            P::T(&s.on),
+            P::T(s.checks),
+        ],
+        None => [P::Null, P::Null, P::Null, P::Null],
+    }
+}
+
+/// Writes a village's history through the fast lanes: pregnancies (after
+/// the registrations they name), antenatal checks, births (after the
+/// children's person rows), infant deaths.
+fn write_history(
+    tx: &mut Tx<'_>,
+    b: &VillageBatch,
+    now: &str,
+    accounts: &HashMap<String, String>,
+    stats: &mut LoadStats,
+) -> Result<(), StoreError> {
+    let n = b.pregnancies.len() + b.checks.len() + b.births.len() + b.infant_deaths.len();
+    let seqs = reserve_seqs(tx, n)?;
+    let mut seq = seqs.into_iter();
+    let mut next = || seq.next().map_or(P::Null, P::I);
+    let id_of = |name: &str| -> P<'_> { accounts.get(name).map(String::as_str).into() };
+
+    let mut w = BulkWriter::open(
+        tx,
+        "pregnancy",
+        &[
+            "id",
+            "woman_id",
+            "village_code",
+            "lmp",
+            "reported_on",
+            "source",
+            "edd",
+            "timely",
+            "registration_id",
+            "reported_by",
+            "reported_by_name",
+            "outcome",
+            "outcome_on",
+            "termination_record",
+            "termination_reason",
+            "outcome_note",
+            "version",
+            "change_seq",
+            "created_at",
+            "updated_at",
+        ],
+        false,
+    )?;
+    for p in &b.pregnancies {
+        w.row(&[
+            P::T(&p.id),
+            P::T(&p.woman_id),
+            P::T(&p.village_code),
+            P::T(&p.lmp),
+            P::T(&p.reported_on),
+            P::T(p.source.code()),
+            P::T(&p.edd),
+            p.timely.into(),
+            (&p.registration_id).into(),
+            id_of(&p.reported_by_name),
+            P::T(&p.reported_by_name),
+            p.outcome.map(|o| o.code()).into(),
+            (&p.outcome_on).into(),
+            (&p.termination_record).into(),
+            p.termination_reason.map(|r| r.code()).into(),
+            p.outcome_note.into(),
+            P::I(1),
+            next(),
+            P::T(now),
+            P::T(now),
+        ])?;
+    }
+    stats.pregnancies += w.finish()?;
+
+    let mut w = BulkWriter::open(
+        tx,
+        "antenatal_check",
+        &[
+            "id",
+            "pregnancy_id",
+            "village_code",
+            "checked_on",
+            "gest_week",
+            "place",
+            "note",
+            "version",
+            "change_seq",
+            "created_at",
+            "updated_at",
+        ],
+        false,
+    )?;
+    for c in &b.checks {
+        w.row(&[
+            P::T(&c.id),
+            P::T(&c.pregnancy_id),
+            P::T(&c.village_code),
+            P::T(&c.checked_on),
+            P::I(c.gest_week),
+            P::T(&c.place),
+            c.note.into(),
+            P::I(1),
+            next(),
+            P::T(now),
+            P::T(now),
+        ])?;
+    }
+    stats.antenatal_checks += w.finish()?;
+
+    let mut w = BulkWriter::open(
+        tx,
+        "birth",
+        &[
+            "id",
+            "pregnancy_id",
+            "mother_id",
+            "child_id",
+            "village_code",
+            "child_name",
+            "sex",
+            "born_on",
+            "born_time",
+            "weight_g",
+            "place",
+            "birth_order",
+            "certificate_no",
+            "registration_id",
+            "reported_by",
+            "reported_by_name",
+            "village_verified_by",
+            "village_verifier_name",
+            "village_verified_on",
+            "village_checks",
+            "town_verified_by",
+            "town_verifier_name",
+            "town_verified_on",
+            "town_checks",
+            "verified",
+            "version",
+            "change_seq",
+            "created_at",
+            "updated_at",
+        ],
+        false,
+    )?;
+    for x in &b.births {
+        let [vb, vn, von, vc] = step(&x.village_verify, accounts);
+        let [tb, tn, ton, tc] = step(&x.town_verify, accounts);
+        w.row(&[
+            P::T(&x.id),
+            P::T(&x.pregnancy_id),
+            P::T(&x.mother_id),
+            P::T(&x.child_id),
+            P::T(&x.village_code),
+            (&x.child_name).into(),
+            P::I(x.sex.code()),
+            P::T(&x.born_on),
+            (&x.born_time).into(),
+            x.weight_g.map_or(P::Null, P::I),
+            P::T(x.place.code()),
+            P::I(x.birth_order),
+            (&x.certificate_no).into(),
+            (&x.registration_id).into(),
+            id_of(&x.reported_by_name),
+            P::T(&x.reported_by_name),
+            vb,
+            vn,
+            von,
+            vc,
+            tb,
+            tn,
+            ton,
+            tc,
+            x.verified().into(),
+            P::I(1),
+            next(),
+            P::T(now),
+            P::T(now),
+        ])?;
+    }
+    stats.births += w.finish()?;
+
+    let mut w = BulkWriter::open(
+        tx,
+        "infant_death",
+        &[
+            "id",
+            "child_id",
+            "birth_id",
+            "village_code",
+            "died_on",
+            "age_days",
+            "cause",
+            "reported_by",
+            "reported_by_name",
+            "village_verified_by",
+            "village_verifier_name",
+            "village_verified_on",
+            "village_checks",
+            "town_verified_by",
+            "town_verifier_name",
+            "town_verified_on",
+            "town_checks",
+            "verified",
+            "version",
+            "change_seq",
+            "created_at",
+            "updated_at",
+        ],
+        false,
+    )?;
+    for x in &b.infant_deaths {
+        let [vb, vn, von, vc] = step(&x.village_verify, accounts);
+        let [tb, tn, ton, tc] = step(&x.town_verify, accounts);
+        w.row(&[
+            P::T(&x.id),
+            P::T(&x.child_id),
+            P::T(&x.birth_id),
+            P::T(&x.village_code),
+            P::T(&x.died_on),
+            P::I(x.age_days),
+            P::T(x.cause.code()),
+            id_of(&x.reported_by_name),
+            P::T(&x.reported_by_name),
+            vb,
+            vn,
+            von,
+            vc,
+            tb,
+            tn,
+            ton,
+            tc,
+            (x.village_verify.is_some() && x.town_verify.is_some()).into(),
+            P::I(1),
+            next(),
+            P::T(now),
+            P::T(now),
+        ])?;
+    }
+    stats.infant_deaths += w.finish()?;
+    Ok(())
+}
+
+/// The town's enforcement cases and their seized items (a handful of rows).
+fn write_cases(tx: &mut Tx<'_>, cfg: &DemoConfig, now: &str) -> Result<u64, StoreError> {
+    let cases = demo_history::enforcement_cases(cfg);
+    // Only where the demo holds the town (it always does; a guard all the same).
+    let known = |code: &str, tx: &mut Tx<'_>| -> Result<bool, StoreError> {
+        Ok(tx
+            .query_opt("SELECT 1 FROM org_unit WHERE code = $1", &[P::T(code)])?
+            .is_some())
+    };
+    let mut n = 0;
+    for c in &cases {
+        if !known(&c.org_code, tx)? {
+            continue;
+        }
+        let seq = tx.next_seq()?;
+        tx.exec(
+            "INSERT INTO enforcement_case (id, org_code, kind, occurred_on, place, description,
+                 penalty, fine_yuan, status, version, change_seq, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11, $11)",
+            &[
+                P::T(&c.id),
+                P::T(&c.org_code),
+                P::T(c.kind.code()),
+                P::T(&c.occurred_on),
+                P::T(c.place),
+                P::T(c.description),
+                c.penalty.into(),
+                c.fine_yuan.map_or(P::Null, P::I),
+                P::T(c.status.code()),
+                P::I(seq),
+                P::T(now),
+            ],
+        )?;
+        for (id, kind, count) in &c.items {
+            tx.exec(
+                "INSERT INTO enforcement_item (id, case_id, kind, count) VALUES ($1, $2, $3, $4)",
+                &[P::T(id), P::T(&c.id), P::T(kind), P::I(*count)],
+            )?;
+        }
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Grants a user the enforcement register (两非案件) inside the demo load's
+/// transaction, audited as `enforcement::set_grant` audits a grant; a user
+/// who holds it already keeps the first grant.
+fn grant_enforcement_in(
+    tx: &mut Tx<'_>,
+    scope: &Scope,
+    user_id: &str,
+    now: &str,
+) -> Result<(), StoreError> {
+    let added = tx.exec(
+        "INSERT INTO enforcement_grant (user_id, granted_by, granted_at) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id) DO NOTHING",
+        &[P::T(user_id), P::T(&scope.username), P::T(now)],
+    )?;
+    if added > 0 {
+        audit::record(
+            tx,
+            scope,
+            Action::Update,
+            "enforcement_grant",
+            Some(user_id),
+            Some("granted"),
+        )?;
+    }
     Ok(())
 }
 
