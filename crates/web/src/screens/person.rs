@@ -123,6 +123,16 @@ struct PersonPage {
     /// A woman with no open pregnancy: the page offers to report one.
     may_report: bool,
     pregnancies: Vec<PregLineV>,
+    /// Follow-up (随访): her zone and responsible worker, for the users
+    /// who visit or manage zones.
+    follow_up: Option<FollowUpV>,
+}
+
+/// A woman's responsible worker on her page, and what the user may do.
+pub(crate) struct FollowUpV {
+    zone: String,
+    worker: String,
+    may_visit: bool,
 }
 
 /// One of a woman's pregnancies on her page (the list is audited by
@@ -160,10 +170,17 @@ pub(crate) async fn show_person(
         } else {
             Vec::new()
         };
-        Ok((p, ctx, units, pregnancies))
+        let follow_up = if p.sex == Sex::Female
+            && (scope.can(Permission::RecordVisit) || scope.can(Permission::WriteRegister))
+        {
+            Some(hearth_store::follow_up::assignment_of(&db, &scope, &pid)?)
+        } else {
+            None
+        };
+        Ok((p, ctx, units, pregnancies, follow_up))
     })
     .await;
-    let (p, ctx, units, pregnancies) = match res {
+    let (p, ctx, units, pregnancies, follow_up) = match res {
         Ok(x) => x,
         Err(e) => return fail(me, e),
     };
@@ -284,6 +301,16 @@ pub(crate) async fn show_person(
                 edd: g.edd,
             })
             .collect(),
+        follow_up: follow_up.map(|a| {
+            // A follow-up worker visits only the women assigned to her.
+            let mine = me.user.role != hearth_core::user::Role::FollowUpWorker
+                || a.as_ref().is_some_and(|a| a.worker_id == me.user.id);
+            FollowUpV {
+                may_visit: me.scope.can(Permission::RecordVisit) && mine,
+                zone: a.as_ref().map(|a| a.zone_name.clone()).unwrap_or_default(),
+                worker: a.map(|a| a.worker_name).unwrap_or_default(),
+            }
+        }),
     };
     render(&view, x.status.unwrap_or(StatusCode::OK))
 }
