@@ -9,9 +9,12 @@
 use crate::audit::{self, Action};
 use crate::db::{Backend, P, Row, Tx};
 use crate::error::StoreError;
+use crate::scoped::{
+    check_village, client, describe, page_of, range_of, require, stored_date, subtree,
+};
 use crate::{Db, new_id};
 use chrono::{Duration, Months, NaiveDate};
-use hearth_core::dates::{fmt_date, now_utc, parse_date};
+use hearth_core::dates::{fmt_date, now_utc};
 use hearth_core::follow_up::{
     BirthFact, ContactStatus, DueContact, Facts, NeedStatus, OVERDUE_LIST_DAYS, PregnancyFact,
     ProcedureFact, ProcedureInput, RuleInput, RuleKind, ScheduleRule, VisitFact, VisitInput,
@@ -356,14 +359,6 @@ pub struct PostpartumCompletion {
 
 // ---- shared helpers ---------------------------------------------------------
 
-fn require(scope: &Scope, p: Permission) -> Result<(), StoreError> {
-    if scope.can(p) {
-        Ok(())
-    } else {
-        Err(StoreError::Forbidden)
-    }
-}
-
 /// Rules and topics hold no personal data; any role that works with the
 /// register, visits or statistics may read them.
 fn require_any(scope: &Scope) -> Result<(), StoreError> {
@@ -376,96 +371,6 @@ fn require_any(scope: &Scope) -> Result<(), StoreError> {
     } else {
         Err(StoreError::Forbidden)
     }
-}
-
-/// A client-chosen id, if one was really given.
-fn client(id: Option<&str>) -> Option<&str> {
-    id.map(str::trim).filter(|s| !s.is_empty())
-}
-
-/// The page size and offset a list uses: 100 rows by default, at most 500.
-fn page_of(limit: i64, offset: i64) -> (i64, i64) {
-    let limit = if limit <= 0 { 100 } else { limit.min(500) };
-    (limit, offset.max(0))
-}
-
-/// The code range a list covers: the filter's org unit (which must lie
-/// inside the scope), or the whole scope.
-fn range_of(scope: &Scope, org: Option<&str>) -> Result<(String, String), StoreError> {
-    match org.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(scope.code_range()),
-        Some(code) if !code.bytes().all(|b| b.is_ascii_digit()) => {
-            Err(StoreError::field("org_code", Reason::BadOrgCode))
-        }
-        Some(code) if !scope.covers(code) => Err(StoreError::field("org_code", Reason::OutOfScope)),
-        Some(code) => Ok((code.to_string(), format!("{code}:"))),
-    }
-}
-
-/// A date as stored (`YYYY-MM-DD`); anything else is a damaged row.
-fn stored_date(s: &str) -> Result<NaiveDate, StoreError> {
-    parse_date(s).map_err(|_| StoreError::Db(format!("stored date {s:?} is not a date")))
-}
-
-/// A filter in words, for the detail of a list's audit entry (ids and
-/// codes only, never a name).
-fn describe(parts: &[(&str, Option<String>)]) -> String {
-    let words: Vec<String> = parts
-        .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
-        .collect();
-    if words.is_empty() {
-        "all".into()
-    } else {
-        words.join(" ")
-    }
-}
-
-/// Refuses a village outside the scope or unknown, as a field error.
-fn check_village(tx: &mut Tx<'_>, scope: &Scope, village: &str) -> Result<String, StoreError> {
-    let v = village.trim();
-    if v.is_empty() {
-        return Err(StoreError::field("village_code", Reason::Required));
-    }
-    if !scope.covers(v) {
-        return Err(StoreError::field("village_code", Reason::OutOfScope));
-    }
-    tx.query_opt(
-        "SELECT 1 FROM org_unit WHERE code = $1 AND level = $2",
-        &[P::T(v), P::T(OrgLevel::Village.as_str())],
-    )?
-    .ok_or_else(|| StoreError::field("village_code", Reason::UnknownOrg))?;
-    Ok(v.to_string())
-}
-
-/// An org unit a report is about: its name and the range `[lo, hi)` of
-/// its village codes inside the scope.
-struct Subtree {
-    code: String,
-    name: String,
-    lo: String,
-    hi: String,
-}
-
-fn subtree(tx: &mut Tx<'_>, scope: &Scope, org_code: &str) -> Result<Subtree, StoreError> {
-    let code = org_code.trim();
-    if code.is_empty() {
-        return Err(StoreError::field("org_code", Reason::Required));
-    }
-    if !scope.covers(code) {
-        return Err(StoreError::field("org_code", Reason::OutOfScope));
-    }
-    let name = tx
-        .query_opt("SELECT name FROM org_unit WHERE code = $1", &[P::T(code)])?
-        .ok_or_else(|| StoreError::field("org_code", Reason::UnknownOrg))?
-        .str(0);
-    let (scope_lo, scope_hi) = scope.code_range();
-    Ok(Subtree {
-        code: code.to_string(),
-        name,
-        lo: std::cmp::max(code.to_string(), scope_lo),
-        hi: std::cmp::min(format!("{code}:"), scope_hi),
-    })
 }
 
 /// The few fields of a woman the follow-up service needs.

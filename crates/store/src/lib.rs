@@ -15,6 +15,7 @@ pub mod migrate;
 pub mod orgs;
 pub mod pregnancy;
 pub mod register;
+mod scoped;
 pub mod search;
 pub mod settings;
 pub mod stats;

@@ -78,6 +78,11 @@ pub fn migrate(db: &Db) -> Result<Vec<i64>, StoreError> {
     })
 }
 
+/// Every migration version this binary knows, in order.
+pub fn versions() -> Vec<i64> {
+    MIGRATIONS.iter().map(|m| m.version).collect()
+}
+
 /// The highest migration version this binary knows.
 pub fn latest_version() -> i64 {
     MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)

@@ -7,6 +7,10 @@
 use crate::audit::{self, Action};
 use crate::db::{P, Row, Tx};
 use crate::error::StoreError;
+use crate::scoped::{
+    client, conflict_or_missing, describe, page_of, range_of, require, stale, stored_date,
+    unique_violation,
+};
 use crate::{Db, new_id};
 use chrono::NaiveDate;
 use hearth_core::dates::{fmt_date, now_utc, parse_date};
@@ -198,96 +202,11 @@ pub struct DeathFilter {
 
 // ---- shared helpers ---------------------------------------------------------
 
-fn require(scope: &Scope, p: Permission) -> Result<(), StoreError> {
-    if scope.can(p) {
-        Ok(())
-    } else {
-        Err(StoreError::Forbidden)
-    }
-}
-
-/// A client-chosen id, if one was really given.
-fn client(id: Option<&str>) -> Option<&str> {
-    id.map(str::trim).filter(|s| !s.is_empty())
-}
-
-/// The page size and offset a list uses: 100 rows by default, at most 500.
-fn page_of(limit: i64, offset: i64) -> (i64, i64) {
-    let limit = if limit <= 0 { 100 } else { limit.min(500) };
-    (limit, offset.max(0))
-}
-
-/// The code range a list covers: the filter's org unit (which must lie
-/// inside the scope), or the whole scope.
-fn range_of(scope: &Scope, org: Option<&str>) -> Result<(String, String), StoreError> {
-    match org.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(scope.code_range()),
-        Some(code) if !code.bytes().all(|b| b.is_ascii_digit()) => {
-            Err(StoreError::field("org_code", Reason::BadOrgCode))
-        }
-        Some(code) if !scope.covers(code) => Err(StoreError::field("org_code", Reason::OutOfScope)),
-        Some(code) => Ok((code.to_string(), format!("{code}:"))),
-    }
-}
-
-/// A date as stored (`YYYY-MM-DD`); anything else is a damaged row.
-fn stored_date(s: &str) -> Result<NaiveDate, StoreError> {
-    parse_date(s).map_err(|_| StoreError::Db(format!("stored date {s:?} is not a date")))
-}
-
-/// After an update matched no row: a stale version if the row exists in
-/// scope, otherwise not found.
-fn conflict_or_missing(tx: &mut Tx<'_>, table: &str, id: &str, scope: &Scope) -> StoreError {
-    let (lo, hi) = scope.code_range();
-    let sql = format!(
-        "SELECT version FROM {table} WHERE id = $1 AND village_code >= $2 AND village_code < $3"
-    );
-    match tx.query_opt(&sql, &[P::T(id), P::T(&lo), P::T(&hi)]) {
-        Ok(Some(r)) => StoreError::Conflict { current: r.i64(0) },
-        Ok(None) => StoreError::NotFound,
-        Err(e) => e,
-    }
-}
-
-/// True when `e` is the violation of a unique index: PostgreSQL names the
-/// index, SQLite the table and column(s).
-fn unique_violation(e: &StoreError, pg_index: &str, sqlite_cols: &str) -> bool {
-    match e {
-        StoreError::Db(m) => {
-            (m.starts_with("23505") && m.contains(pg_index))
-                || (m.contains("UNIQUE constraint failed") && m.contains(sqlite_cols))
-        }
-        _ => false,
-    }
-}
-
-fn stale(current: i64, expected: i64) -> Result<(), StoreError> {
-    if current == expected {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict { current })
-    }
-}
-
 /// "Not before the day after the LMP", as the core rules word it.
 fn after_lmp() -> Reason {
     Reason::NotBefore {
         zh: "末次月经日期之后",
         en: "day after the last menstrual period",
-    }
-}
-
-/// A filter in words, for the detail of a list's audit entry (ids and
-/// codes only, never a name).
-fn describe(parts: &[(&str, Option<String>)]) -> String {
-    let words: Vec<String> = parts
-        .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
-        .collect();
-    if words.is_empty() {
-        "all".into()
-    } else {
-        words.join(" ")
     }
 }
 

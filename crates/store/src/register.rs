@@ -8,6 +8,7 @@
 use crate::audit::{self, Action};
 use crate::db::{P, Row, Tx};
 use crate::error::StoreError;
+use crate::scoped::{check_village, conflict_or_missing, require};
 use crate::{Db, new_id};
 use hearth_core::Reason;
 use hearth_core::dates::{fmt_date, now_utc};
@@ -19,46 +20,6 @@ use hearth_core::registration::{
     next_review,
 };
 use hearth_core::scope::{Permission, Scope};
-
-fn require(scope: &Scope, p: Permission) -> Result<(), StoreError> {
-    if scope.can(p) {
-        Ok(())
-    } else {
-        Err(StoreError::Forbidden)
-    }
-}
-
-/// Refuses a write naming a village outside the scope, or one that does
-/// not exist, as a field error the user can act on.
-fn check_village(tx: &mut Tx<'_>, scope: &Scope, village: &str) -> Result<(), StoreError> {
-    if !scope.covers(village) {
-        return Err(StoreError::field("village_code", Reason::OutOfScope));
-    }
-    if tx
-        .query_opt(
-            "SELECT 1 FROM org_unit WHERE code = $1 AND level = 'village'",
-            &[P::T(village)],
-        )?
-        .is_none()
-    {
-        return Err(StoreError::field("village_code", Reason::UnknownOrg));
-    }
-    Ok(())
-}
-
-/// After an update matched no row: a stale version if the row exists in
-/// scope, otherwise not found.
-fn conflict_or_missing(tx: &mut Tx<'_>, table: &str, id: &str, scope: &Scope) -> StoreError {
-    let (lo, hi) = scope.code_range();
-    let sql = format!(
-        "SELECT version FROM {table} WHERE id = $1 AND village_code >= $2 AND village_code < $3"
-    );
-    match tx.query_opt(&sql, &[P::T(id), P::T(&lo), P::T(&hi)]) {
-        Ok(Some(r)) => StoreError::Conflict { current: r.i64(0) },
-        Ok(None) => StoreError::NotFound,
-        Err(e) => e,
-    }
-}
 
 // ---- households -------------------------------------------------------------
 

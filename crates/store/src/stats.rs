@@ -15,9 +15,9 @@ use crate::Db;
 use crate::audit::{self, Action};
 use crate::db::{P, Tx};
 use crate::error::StoreError;
+use crate::scoped::{require, subtree};
 use chrono::{Months, NaiveDate};
 use hearth_core::dates::fmt_date;
-use hearth_core::org::OrgLevel;
 use hearth_core::pregnancy::OVERDUE_DAYS;
 use hearth_core::scope::{Permission, Scope};
 use hearth_core::srb::SexRatio;
@@ -26,68 +26,6 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 // ---- shared: permission, the org unit, its villages, periods ---------------
-
-fn require(scope: &Scope, p: Permission) -> Result<(), StoreError> {
-    if scope.can(p) {
-        Ok(())
-    } else {
-        Err(StoreError::Forbidden)
-    }
-}
-
-/// An org unit a report is about, its villages and the code range its rows
-/// are read from.
-struct Subtree {
-    code: String,
-    name: String,
-    /// Every village of the subtree, by code, with its name.
-    villages: Vec<(String, String)>,
-    /// The range `[lo, hi)` of village codes: the org unit's subtree, which
-    /// lies inside the scope's range (checked), intersected with it.
-    lo: String,
-    hi: String,
-}
-
-impl Subtree {
-    fn name_of(&self, code: &str) -> String {
-        self.villages
-            .iter()
-            .find(|(c, _)| c == code)
-            .map_or_else(|| code.to_string(), |(_, n)| n.clone())
-    }
-}
-
-/// Checks `org_code` against the scope (a field error `org_code`:
-/// out of scope, or unknown) and reads its villages.
-fn subtree(tx: &mut Tx<'_>, scope: &Scope, org_code: &str) -> Result<Subtree, StoreError> {
-    let code = org_code.trim();
-    if !scope.covers(code) {
-        return Err(StoreError::field("org_code", Reason::OutOfScope));
-    }
-    let name = tx
-        .query_opt("SELECT name FROM org_unit WHERE code = $1", &[P::T(code)])?
-        .ok_or_else(|| StoreError::field("org_code", Reason::UnknownOrg))?
-        .str(0);
-    let (scope_lo, scope_hi) = scope.code_range();
-    let lo = std::cmp::max(code.to_string(), scope_lo);
-    let hi = std::cmp::min(format!("{code}:"), scope_hi);
-    let villages = tx
-        .query(
-            "SELECT code, name FROM org_unit
-             WHERE level = $1 AND code >= $2 AND code < $3 ORDER BY code",
-            &[P::T(OrgLevel::Village.as_str()), P::T(&lo), P::T(&hi)],
-        )?
-        .iter()
-        .map(|r| (r.str(0), r.str(1)))
-        .collect();
-    Ok(Subtree {
-        code: code.to_string(),
-        name,
-        villages,
-        lo,
-        hi,
-    })
-}
 
 fn check_period(period: Period) -> Result<(String, String), StoreError> {
     if period.to < period.from {

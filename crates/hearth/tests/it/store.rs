@@ -28,7 +28,7 @@ both!(migrations_run_from_empty_and_once, |kind| {
                 .i64(0))
         })
         .ok();
-    assert_eq!(n, Some(migrate::latest_version()));
+    assert_eq!(n, Some(migrate::versions().len() as i64));
     for table in [
         "org_unit",
         "household",
