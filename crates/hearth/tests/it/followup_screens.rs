@@ -7,7 +7,8 @@
 //! Excel export, and the administrators' schedule rules.
 
 use super::*;
-use crate::http::{PASSWORD, add_user, client, field_value};
+use crate::http::{add_user, client, field_value};
+use crate::http::{field_block, get, page_session as sign_in, post};
 use crate::web::spawn_app;
 use hearth_core::dates::fmt_date;
 use hearth_core::follow_up::{VisitInput, YearMonth, monthly_key};
@@ -18,52 +19,6 @@ use hearth_store::follow_up::{self as fu, VisitFilter};
 
 // ---- helpers ------------------------------------------------------------------------
 
-/// Signs in through the real form; returns the session cookie and the
-/// session's CSRF token (read from the home page).
-async fn sign_in(c: &reqwest::Client, base: &str, user: &str) -> (String, String) {
-    let session = crate::http::session(c, base, user, PASSWORD).await;
-    let (_, home) = get(c, base, &session, "/").await;
-    let csrf = field_value(&home, "csrf");
-    assert!(!csrf.is_empty());
-    (session, csrf)
-}
-
-async fn get(c: &reqwest::Client, base: &str, session: &str, path: &str) -> (u16, String) {
-    let res = c
-        .get(format!("{base}{path}"))
-        .header("cookie", session)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let status = res.status().as_u16();
-    (status, res.text().await.unwrap_or_default())
-}
-
-/// Posts a form; returns the status, the Location header and the body.
-async fn post(
-    c: &reqwest::Client,
-    base: &str,
-    session: &str,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (u16, String, String) {
-    let res = c
-        .post(format!("{base}{path}"))
-        .header("cookie", session)
-        .form(form)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    (status, location, res.text().await.unwrap_or_default())
-}
-
 /// The part of a page from the element with `id` to the next `</section>`.
 fn section<'a>(html: &'a str, id: &str) -> &'a str {
     let start = html
@@ -71,16 +26,6 @@ fn section<'a>(html: &'a str, id: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no #{id} in {html}"));
     let rest = &html[start..];
     let end = rest.find("</section>").unwrap_or(rest.len());
-    &rest[..end]
-}
-
-/// The part of a page from the element with `id` to its first `</div>`.
-fn field_block<'a>(html: &'a str, id: &str) -> &'a str {
-    let start = html
-        .find(&format!("id=\"{id}\""))
-        .unwrap_or_else(|| panic!("no #{id} in {html}"));
-    let rest = &html[start..];
-    let end = rest.find("</div>").unwrap_or(rest.len());
     &rest[..end]
 }
 

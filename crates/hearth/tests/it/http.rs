@@ -91,3 +91,61 @@ pub async fn session(c: &reqwest::Client, base: &str, user: &str, pw: &str) -> S
     assert_eq!(res.status(), 303, "sign-in of {user}");
     set_cookie(&res, "hearth_session").unwrap_or_else(|| panic!("no session"))
 }
+
+/// Signs in through the real form as `user` with [`PASSWORD`]; returns the
+/// session cookie and the session's CSRF token (read from the home page).
+pub async fn page_session(c: &reqwest::Client, base: &str, user: &str) -> (String, String) {
+    let session = session(c, base, user, PASSWORD).await;
+    let (_, home) = get(c, base, &session, "/").await;
+    let csrf = field_value(&home, "csrf");
+    assert!(!csrf.is_empty());
+    (session, csrf)
+}
+
+/// Gets a page with the session cookie; returns the status and the body.
+pub async fn get(c: &reqwest::Client, base: &str, session: &str, path: &str) -> (u16, String) {
+    let res = c
+        .get(format!("{base}{path}"))
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap_or_default())
+}
+
+/// Posts a form with the session cookie; returns the status, the Location header and the body.
+pub async fn post(
+    c: &reqwest::Client,
+    base: &str,
+    session: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, String, String) {
+    let res = c
+        .post(format!("{base}{path}"))
+        .header("cookie", session)
+        .form(form)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (status, location, res.text().await.unwrap_or_default())
+}
+
+/// The part of a page from the element with `id` to the end of its first
+/// enclosing `</div>`: a field with its label, input and error.
+pub fn field_block<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in {html}"));
+    let rest = &html[start..];
+    let end = rest.find("</div>").unwrap_or(rest.len());
+    &rest[..end]
+}

@@ -6,7 +6,8 @@
 //! deaths.
 
 use super::*;
-use crate::http::{PASSWORD, add_user, client, field_value};
+use crate::http::{add_user, client, field_value};
+use crate::http::{field_block, get, page_session as sign_in, post};
 use crate::web::spawn_app;
 use chrono::Duration;
 use hearth_core::dates::fmt_date;
@@ -14,63 +15,6 @@ use hearth_core::pregnancy::PregnancyInput;
 use hearth_core::user::Role;
 
 // ---- helpers ----------------------------------------------------------------------
-
-/// Signs in through the real form; returns the session cookie and the
-/// session's CSRF token (read from the home page).
-async fn sign_in(c: &reqwest::Client, base: &str, user: &str) -> (String, String) {
-    let session = crate::http::session(c, base, user, PASSWORD).await;
-    let (_, home) = get(c, base, &session, "/").await;
-    let csrf = field_value(&home, "csrf");
-    assert!(!csrf.is_empty());
-    (session, csrf)
-}
-
-async fn get(c: &reqwest::Client, base: &str, cookie: &str, path: &str) -> (u16, String) {
-    let res = c
-        .get(format!("{base}{path}"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let status = res.status().as_u16();
-    (status, res.text().await.unwrap_or_default())
-}
-
-/// Posts a form; returns the status, the Location header and the body.
-async fn post(
-    c: &reqwest::Client,
-    base: &str,
-    cookie: &str,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (u16, String, String) {
-    let res = c
-        .post(format!("{base}{path}"))
-        .header("cookie", cookie)
-        .form(form)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    (status, location, res.text().await.unwrap_or_default())
-}
-
-/// The part of a page from the element with `id` to the end of its first
-/// enclosing `</div>`: a field with its label, input and error.
-fn field_block<'a>(html: &'a str, id: &str) -> &'a str {
-    let start = html
-        .find(&format!("id=\"{id}\""))
-        .unwrap_or_else(|| panic!("no #{id} in {html}"));
-    let rest = &html[start..];
-    let end = rest.find("</div>").unwrap_or(rest.len());
-    &rest[..end]
-}
 
 /// The part of a page from the element with `id` to the next `</section>`.
 fn section<'a>(html: &'a str, id: &str) -> &'a str {

@@ -10,6 +10,7 @@
 
 use super::*;
 use crate::http::{PASSWORD, add_user, client, field_value};
+use crate::http::{get, post};
 use crate::web::spawn_app;
 use hearth_core::scope::Scope;
 use hearth_core::user::Role;
@@ -27,17 +28,6 @@ async fn sign_in(c: &reqwest::Client, base: &str, user: &str) -> (String, String
     let csrf = field_value(&home, "csrf");
     assert!(!csrf.is_empty(), "no csrf for {user}");
     (session, csrf)
-}
-
-async fn get(c: &reqwest::Client, base: &str, session: &str, path: &str) -> (u16, String) {
-    let res = c
-        .get(format!("{base}{path}"))
-        .header("cookie", session)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let status = res.status().as_u16();
-    (status, res.text().await.unwrap_or_default())
 }
 
 /// A download: status, content type, content disposition and the bytes.
@@ -64,31 +54,6 @@ async fn download(
     let (ct, cd) = (header("content-type"), header("content-disposition"));
     let bytes = res.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
     (status, ct, cd, bytes)
-}
-
-/// Posts a form; returns the status, the Location header and the body.
-async fn post(
-    c: &reqwest::Client,
-    base: &str,
-    session: &str,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (u16, String, String) {
-    let res = c
-        .post(format!("{base}{path}"))
-        .header("cookie", session)
-        .form(form)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    (status, location, res.text().await.unwrap_or_default())
 }
 
 /// The table row (`<tr …>` to `</tr>`) with the given id.
