@@ -1,12 +1,21 @@
 //! Bulk-load benchmarks: demo generation into each backend against the
 //! simplest raw prepared-statement loop inserting the same rows, and a
 //! person import of a large CSV through the release binary (rows/s and
-//! peak memory). Run: `cargo bench -p hearth --bench load`
-//! (BENCH_PERSONS, default 1,000,000; BENCH_PG_URL, default the local
-//! server; BENCH_BACKENDS=sqlite,postgres).
+//! peak memory); then the pregnancy and birth statistics on the demo
+//! county with its five years of history, each store function against the
+//! raw SQL for the same answer in the same run. Run:
+//! `cargo bench -p hearth --bench load` (BENCH_PERSONS, default 1,000,000;
+//! BENCH_PG_URL, default the local server; BENCH_BACKENDS=sqlite,postgres;
+//! BENCH_ONLY=load or BENCH_ONLY=stats for one part; BENCH_STATS_REPS,
+//! default 15; BENCH_KEEP=1 keeps the statistics database for a look).
 
+use chrono::{Datelike, Months, NaiveDate};
 use hearth_core::demo::{self, DemoConfig, VillageBatch};
 use hearth_core::id_number::ResidentId;
+use hearth_core::scope::Scope;
+use hearth_core::user::Role;
+use hearth_store::stats::{self, Period};
+use std::collections::HashMap;
 use std::io::Write;
 use std::process::Command;
 use std::time::Instant;
@@ -330,6 +339,21 @@ fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     let hash = hearth_core::user::hash_password("bench-password").unwrap_or_default();
+    let only = env_or("BENCH_ONLY", "");
+    if only != "stats" {
+        load_and_import(&cfg, &backends, &hash);
+    }
+    if only != "load" {
+        for backend in backends.split(',') {
+            stats_bench(backend, &cfg, &hash);
+        }
+    }
+}
+
+/// The demo load against the raw loop, and the import, on each backend.
+fn load_and_import(cfg: &DemoConfig, backends: &str, hash: &str) {
+    let cfg = *cfg;
+    let persons = cfg.persons;
     let (tables, n_persons) = gather(&cfg);
     let total_rows: u64 = tables.iter().map(|t| t.rows.len() as u64).sum();
     let csv = std::env::temp_dir().join("hearth-bench-import.csv");
@@ -359,7 +383,7 @@ fn main() {
         let db = hearth_store::open_and_migrate(&t.url).unwrap_or_else(|e| die(e));
         let t0 = Instant::now();
         let stats =
-            hearth_store::bulk::load_demo(&db, &cfg, &hash, &mut |_| {}).unwrap_or_else(|e| die(e));
+            hearth_store::bulk::load_demo(&db, &cfg, hash, &mut |_| {}).unwrap_or_else(|e| die(e));
         let secs = t0.elapsed().as_secs_f64();
         drop(db);
         let rows = stats.households + stats.persons + stats.couples + stats.registrations;
@@ -416,4 +440,358 @@ fn main() {
         (t.cleanup)();
     }
     let _ = std::fs::remove_file(&csv);
+}
+
+// ---- pregnancy and birth statistics ---------------------------------------------
+
+/// A raw connection for the baseline: the same SQL text, bound and read
+/// row by row with nothing around it (no pool, no scope, no folding).
+enum Raw {
+    Sqlite(rusqlite::Connection),
+    Pg(Box<postgres::Client>, HashMap<String, postgres::Statement>),
+}
+
+/// A raw parameter.
+enum RP<'a> {
+    T(&'a str),
+    I(i64),
+}
+
+impl Raw {
+    fn open(url: &str) -> Raw {
+        if url.starts_with("sqlite://") {
+            let c = rusqlite::Connection::open(url.trim_start_matches("sqlite://"))
+                .unwrap_or_else(|e| die(e));
+            c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA cache_size = -32000;")
+                .unwrap_or_else(|e| die(e));
+            Raw::Sqlite(c)
+        } else {
+            Raw::Pg(
+                Box::new(
+                    postgres::Client::connect(url, postgres::NoTls).unwrap_or_else(|e| die(e)),
+                ),
+                HashMap::new(),
+            )
+        }
+    }
+
+    /// Runs `sql` (`$n` placeholders) and reads every row; returns the rows
+    /// and the sum of the integer columns `sum_cols` (to check the answer).
+    fn run(&mut self, sql: &str, params: &[RP<'_>], sum_cols: &[usize]) -> (usize, i64) {
+        match self {
+            Raw::Sqlite(c) => {
+                let mut st = c
+                    .prepare_cached(&sql.replace('$', "?"))
+                    .unwrap_or_else(|e| die(e));
+                let vals: Vec<rusqlite::types::Value> = params
+                    .iter()
+                    .map(|p| match p {
+                        RP::T(s) => rusqlite::types::Value::Text((*s).to_string()),
+                        RP::I(i) => rusqlite::types::Value::Integer(*i),
+                    })
+                    .collect();
+                let n = st.column_count();
+                let mut rows = st
+                    .query(rusqlite::params_from_iter(vals))
+                    .unwrap_or_else(|e| die(e));
+                let (mut count, mut sum) = (0, 0i64);
+                while let Some(r) = rows.next().unwrap_or_else(|e| die(e)) {
+                    for i in 0..n {
+                        let v: rusqlite::types::Value = r.get(i).unwrap_or_else(|e| die(e));
+                        if sum_cols.contains(&i)
+                            && let rusqlite::types::Value::Integer(x) = v
+                        {
+                            sum += x;
+                        }
+                    }
+                    count += 1;
+                }
+                (count, sum)
+            }
+            Raw::Pg(c, cache) => {
+                let st = match cache.get(sql) {
+                    Some(s) => s.clone(),
+                    None => {
+                        let s = c.prepare(sql).unwrap_or_else(|e| die(e));
+                        cache.insert(sql.to_string(), s.clone());
+                        s
+                    }
+                };
+                let owned: Vec<Box<dyn postgres::types::ToSql + Sync>> = params
+                    .iter()
+                    .map(|p| -> Box<dyn postgres::types::ToSql + Sync> {
+                        match p {
+                            RP::T(s) => Box::new((*s).to_string()),
+                            RP::I(i) => Box::new(*i),
+                        }
+                    })
+                    .collect();
+                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                    owned.iter().map(|b| b.as_ref()).collect();
+                let rows = c.query(&st, &refs).unwrap_or_else(|e| die(e));
+                let sum = rows
+                    .iter()
+                    .flat_map(|r| {
+                        sum_cols
+                            .iter()
+                            .map(|&i| r.try_get::<_, Option<i64>>(i).ok().flatten().unwrap_or(0))
+                    })
+                    .sum();
+                (rows.len(), sum)
+            }
+        }
+    }
+
+    fn count(&mut self, table: &str) -> i64 {
+        self.run(&format!("SELECT COUNT(*) FROM {table}"), &[], &[0])
+            .1
+    }
+}
+
+/// Median and maximum of timings in milliseconds.
+fn median_max(mut ms: Vec<f64>) -> (f64, f64) {
+    ms.sort_by(f64::total_cmp);
+    let max = ms.last().copied().unwrap_or(0.0);
+    let mid = ms.len() / 2;
+    let median = if ms.len() % 2 == 1 {
+        ms[mid]
+    } else {
+        (ms[mid - 1] + ms[mid]) / 2.0
+    };
+    (median, max)
+}
+
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let t0 = Instant::now();
+    let out = f();
+    (out, t0.elapsed().as_secs_f64() * 1000.0)
+}
+
+// The raw SQL gives the same answer as the store function: every village
+// of the county by code with its name (zeros included), each statement
+// written by hand as one would for a one-off report.
+
+/// Births by village, sex and birth order over the period.
+const RAW_SRB: &str = "SELECT o.code, o.name, b.sex, b.ord, b.births, b.unverified
+    FROM org_unit o
+    LEFT JOIN (
+        SELECT village_code, sex,
+            CASE WHEN birth_order >= 3 THEN 2 WHEN birth_order = 2 THEN 1 ELSE 0 END AS ord,
+            COUNT(*) FILTER (WHERE verified >= $5) AS births,
+            COUNT(*) FILTER (WHERE verified = 0) AS unverified
+        FROM birth
+        WHERE village_code >= $1 AND village_code < $2 AND born_on >= $3 AND born_on <= $4
+        GROUP BY village_code, sex, ord
+    ) b ON b.village_code = o.code
+    WHERE o.level = 'village' AND o.code >= $1 AND o.code < $2
+    ORDER BY o.code";
+
+/// Pregnancies reported over the period and the timely ones, by village.
+const RAW_TIMELINESS: &str = "SELECT o.code, o.name, t.reported, t.timely
+    FROM org_unit o
+    LEFT JOIN (
+        SELECT village_code, COUNT(*) AS reported, COUNT(*) FILTER (WHERE timely = 1) AS timely
+        FROM pregnancy
+        WHERE village_code >= $1 AND village_code < $2
+          AND reported_on >= $3 AND reported_on <= $4
+        GROUP BY village_code
+    ) t ON t.village_code = o.code
+    WHERE o.level = 'village' AND o.code >= $1 AND o.code < $2
+    ORDER BY o.code";
+
+/// The month's counts by village: registrations issued, births with and
+/// without a registration, registrations used.
+const RAW_RECON_COUNTS: &str = "SELECT o.code, o.name, i.n, b.n, b.registered, b.unregistered, u.n
+    FROM org_unit o
+    LEFT JOIN (
+        SELECT village_code, COUNT(*) AS n FROM birth_registration
+        WHERE village_code >= $1 AND village_code < $2 AND issued_on >= $3 AND issued_on <= $4
+        GROUP BY village_code
+    ) i ON i.village_code = o.code
+    LEFT JOIN (
+        SELECT village_code, COUNT(*) AS n,
+            COUNT(*) FILTER (WHERE registration_id IS NOT NULL) AS registered,
+            COUNT(*) FILTER (WHERE registration_id IS NULL) AS unregistered
+        FROM birth
+        WHERE village_code >= $1 AND village_code < $2 AND born_on >= $3 AND born_on <= $4
+        GROUP BY village_code
+    ) b ON b.village_code = o.code
+    LEFT JOIN (
+        SELECT r.village_code, COUNT(DISTINCT r.id) AS n
+        FROM birth x
+        JOIN birth_registration r ON r.id = x.registration_id
+        WHERE x.village_code >= $1 AND x.village_code < $2
+          AND x.born_on >= $3 AND x.born_on <= $4
+          AND r.village_code >= $1 AND r.village_code < $2 AND r.status = 'used'
+        GROUP BY r.village_code
+    ) u ON u.village_code = o.code
+    WHERE o.level = 'village' AND o.code >= $1 AND o.code < $2
+    ORDER BY o.code";
+
+/// Current registrations over 12 months old with no pregnancy or birth of
+/// the wife since issue, named.
+const RAW_RECON_STALE: &str = "SELECT r.id, r.number, r.village_code, o.name, c.wife_id, p.name,
+        r.issued_on, r.child_order
+    FROM birth_registration r
+    JOIN couple c ON c.id = r.couple_id
+    JOIN org_unit o ON o.code = r.village_code
+    LEFT JOIN person p ON p.id = c.wife_id
+    WHERE r.village_code >= $1 AND r.village_code < $2
+      AND r.status = 'current' AND r.issued_on < $3
+      AND NOT EXISTS (SELECT 1 FROM pregnancy g WHERE g.woman_id = c.wife_id
+                      AND (g.lmp >= r.issued_on OR g.reported_on >= r.issued_on))
+      AND NOT EXISTS (SELECT 1 FROM birth b WHERE b.mother_id = c.wife_id
+                      AND b.born_on >= r.issued_on)
+    ORDER BY r.village_code, r.issued_on, r.number";
+
+/// One measured question: the store function and the raw SQL, alternated
+/// `reps` times after one warm-up each; checks both give the same answer.
+fn measure(
+    backend: &str,
+    what: &str,
+    reps: usize,
+    mut store: impl FnMut() -> i64,
+    mut raw: impl FnMut() -> i64,
+) {
+    let (a, b) = (store(), raw());
+    if a != b {
+        die(format!("{what}: store answers {a}, raw SQL {b}"));
+    }
+    let (mut s_ms, mut r_ms) = (Vec::new(), Vec::new());
+    for _ in 0..reps {
+        s_ms.push(timed(&mut store).1);
+        r_ms.push(timed(&mut raw).1);
+    }
+    let (sm, sx) = median_max(s_ms);
+    let (rm, rx) = median_max(r_ms);
+    let ratio = sm / rm.max(1e-9);
+    let ok = if sm < 500.0 && ratio <= 2.0 {
+        "meets"
+    } else {
+        "MISSES"
+    };
+    println!(
+        "[{backend}] {what}: store median {sm:.1} ms (max {sx:.1}); raw SQL median {rm:.1} ms (max {rx:.1}); store/raw {ratio:.2}x; answer {a}; {ok} < 500 ms and <= 2x"
+    );
+}
+
+/// The statistics on the demo county with its history.
+fn stats_bench(backend: &str, cfg: &DemoConfig, hash: &str) {
+    let reps: usize = env_or("BENCH_STATS_REPS", "15").parse().unwrap_or(15);
+    let t = fresh(backend, "stats");
+    let db = hearth_store::open_and_migrate(&t.url).unwrap_or_else(|e| die(e));
+    let (loaded, load_ms) = timed(|| {
+        hearth_store::bulk::load_demo(&db, cfg, hash, &mut |_| {}).unwrap_or_else(|e| die(e))
+    });
+    let mut raw = Raw::open(&t.url);
+    if backend != "sqlite" {
+        // A live server has statistics (autovacuum analyses a table after
+        // a bulk load); the bench does not wait for it.
+        raw.run("ANALYZE", &[], &[]);
+    }
+    let (births, pregnancies) = (raw.count("birth"), raw.count("pregnancy"));
+    println!(
+        "[{backend}] statistics data: {} persons, {births} births, {pregnancies} pregnancies, {} registrations (loaded in {:.1} s)",
+        loaded.persons,
+        loaded.registrations,
+        load_ms / 1000.0
+    );
+    if births == 0 {
+        println!("[{backend}] the demo has no birth history: statistics not measured");
+        (t.cleanup)();
+        return;
+    }
+    let county = "370404";
+    let scope = Scope::for_user("bench", "bench", Role::Admin, county, false, "bench");
+    let today = cfg.today;
+    let (lo, hi) = (county.to_string(), format!("{county}:"));
+    let back = |months: u32| {
+        today
+            .checked_sub_months(Months::new(months))
+            .unwrap_or(today)
+    };
+    let day_after = |d: NaiveDate| d.succ_opt().unwrap_or(d);
+    let fmt = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+
+    // Sex ratio at birth by village over five years, verified births.
+    let five = Period {
+        from: day_after(back(60)),
+        to: today,
+    };
+    let (from, to) = (fmt(five.from), fmt(five.to));
+    measure(
+        backend,
+        "SRB by village, 5 years, county",
+        reps,
+        || {
+            let r =
+                stats::srb_by_village(&db, &scope, county, five, false).unwrap_or_else(|e| die(e));
+            r.total.srb.births()
+        },
+        || {
+            let params = [RP::T(&lo), RP::T(&hi), RP::T(&from), RP::T(&to), RP::I(1)];
+            raw.run(RAW_SRB, &params, &[4]).1
+        },
+    );
+
+    // Timeliness by village over the last year.
+    let year = Period {
+        from: day_after(back(12)),
+        to: today,
+    };
+    let (from, to) = (fmt(year.from), fmt(year.to));
+    measure(
+        backend,
+        "timeliness by village, 1 year, county",
+        reps,
+        || {
+            let r =
+                stats::timeliness_by_village(&db, &scope, county, year).unwrap_or_else(|e| die(e));
+            r.total.reported
+        },
+        || {
+            let params = [RP::T(&lo), RP::T(&hi), RP::T(&from), RP::T(&to)];
+            raw.run(RAW_TIMELINESS, &params, &[2]).1
+        },
+    );
+
+    // The monthly reconciliation of last month, with the named stale list
+    // (an administrator: the list is read and its view audited).
+    let month = back(1);
+    let (y, m) = (month.year(), month.month());
+    let first = NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(month);
+    let last = first
+        .checked_add_months(Months::new(1))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(month);
+    let stale_before = fmt(last.checked_sub_months(Months::new(12)).unwrap_or(last));
+    let (from, to) = (fmt(first), fmt(last));
+    measure(
+        backend,
+        &format!("monthly reconciliation {y}-{m:02}, county, with the stale list"),
+        reps,
+        || {
+            let r = stats::reconciliation(&db, &scope, county, y, m).unwrap_or_else(|e| die(e));
+            r.total.issued + r.total.births + r.total.used + r.stale.len() as i64
+        },
+        || {
+            let range = [RP::T(&lo), RP::T(&hi), RP::T(&from), RP::T(&to)];
+            let counts = raw.run(RAW_RECON_COUNTS, &range, &[2, 3, 6]).1;
+            let stale = raw
+                .run(
+                    RAW_RECON_STALE,
+                    &[RP::T(&lo), RP::T(&hi), RP::T(&stale_before)],
+                    &[],
+                )
+                .0;
+            counts + stale as i64
+        },
+    );
+    drop(raw);
+    drop(db);
+    if std::env::var("BENCH_KEEP").is_ok() {
+        println!("[{backend}] database kept at {}", t.url);
+    } else {
+        (t.cleanup)();
+    }
 }
