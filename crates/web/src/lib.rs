@@ -83,7 +83,7 @@ async fn healthz(State(st): State<AppState>) -> Response {
     let ok = tokio::task::spawn_blocking(move || {
         db.read(|tx| {
             Ok(tx
-                .query_one("SELECT COUNT(*) FROM schema_migrations", &[])?
+                .query_one("SELECT MAX(version) FROM schema_migrations", &[])?
                 .i64(0))
         })
     })
