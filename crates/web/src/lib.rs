@@ -21,6 +21,7 @@ pub mod screens;
 pub mod security;
 pub mod session;
 pub mod stats;
+mod xlsx;
 
 /// Shared state handed to every handler.
 #[derive(Clone, Debug)]

@@ -5,7 +5,7 @@
 //! months drawn as inline SVG on the server; and the Excel export of the
 //! table (`/work/coverage.xlsx`, audited as an export).
 
-use super::xlsx::{self, Cell, Sheet};
+use crate::xlsx::{self, Cell, Sheet};
 use super::{ParamError, bad_params, pct, pick, require};
 use crate::AppState;
 use crate::error::WebError;
@@ -502,6 +502,7 @@ pub async fn xlsx(
     let sheet = Sheet {
         name: format!("{} {}", t(lang, "followup.coverage.sheet"), p.month),
         title,
+        note: String::new(),
         headers: vec![
             by_label(lang, p.by),
             tx(lang, "followup.coverage.due"),

@@ -37,7 +37,6 @@ mod coverage;
 mod schedule;
 mod visit;
 mod work;
-mod xlsx;
 mod zones;
 
 /// The follow-up screens' routes.

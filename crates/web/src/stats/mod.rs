@@ -40,7 +40,6 @@ mod recon;
 mod settings;
 mod srb;
 mod timeliness;
-mod xlsx;
 
 /// The statistics and enforcement screens' routes.
 pub fn routes() -> Router<AppState> {

@@ -3,7 +3,7 @@
 //! row with the org unit and month, the header row, one row per village and
 //! the total, numbers as numbers.
 
-use super::xlsx::{self, Cell, Sheet};
+use crate::xlsx::{self, Cell, Sheet};
 use super::{
     ParamError, StatsQuery, bad_params, fail, fmt_month, month_before, org_options, parse_month,
     pick_org, qs, query_or_error, report_fail, require_stats, units,

@@ -2,7 +2,7 @@
 //! LMP) and the reporting-incentive ledger (孕情报告奖惩台账) for a year, with
 //! the amounts in force; the ledger's Excel export.
 
-use super::xlsx::{self, Cell, Sheet};
+use crate::xlsx::{self, Cell, Sheet};
 use super::{
     ParamError, StatsQuery, bad_params, fail, org_options, parse_year, pct, pick_org, qs,
     query_or_error, report_fail, require_stats, units, year_period,

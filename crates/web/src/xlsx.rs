@@ -1,7 +1,8 @@
-//! The follow-up Excel export: one sheet with a title row, a bold header
-//! row, one row per group and a bold total row; counts as numbers and
-//! coverage as a percentage-formatted number. Also the download response
-//! and the audit entry every export writes before the file leaves.
+//! The Excel workbooks the statistics and follow-up screens export: one
+//! sheet with a title row, a bold header row, one row per line and a bold
+//! total row; counts and amounts written as numbers, shares as
+//! percentage-formatted numbers. Also the download response and the audit
+//! entry every export writes first.
 
 use crate::error::WebError;
 use axum::http::header;
@@ -12,7 +13,7 @@ use hearth_store::audit::{self, Action};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 /// The xlsx media type.
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// A cell of a data row.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,8 +28,11 @@ pub(crate) enum Cell {
 /// A one-sheet table.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Sheet {
+    /// The sheet's tab name (at most 31 characters, no `[]:*?/\`).
     pub name: String,
     pub title: String,
+    /// A line under the title (e.g. the amounts in force); empty for none.
+    pub note: String,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
     pub total: Option<Vec<Cell>>,
@@ -38,7 +42,7 @@ fn xerr(e: XlsxError) -> WebError {
     WebError::Server(format!("xlsx: {e}"))
 }
 
-/// A sheet name Excel accepts (at most 31 characters, none of `[]:*?/\`).
+/// A sheet name Excel accepts.
 fn sheet_name(s: &str) -> String {
     let clean: String = s
         .chars()
@@ -52,11 +56,7 @@ fn sheet_name(s: &str) -> String {
     }
 }
 
-fn col(c: usize) -> Result<u16, WebError> {
-    u16::try_from(c).map_err(|_| WebError::Server("xlsx: too many columns".into()))
-}
-
-/// The workbook's bytes. Text is written as text (never as a formula).
+/// The workbook's bytes.
 pub(crate) fn workbook(sheet: &Sheet) -> Result<Vec<u8>, WebError> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
@@ -67,12 +67,19 @@ pub(crate) fn workbook(sheet: &Sheet) -> Result<Vec<u8>, WebError> {
     let pct_bold = Format::new().set_num_format("0.0%").set_bold();
     ws.write_string_with_format(0, 0, &sheet.title, &title)
         .map_err(xerr)?;
+    let mut row: u32 = 1;
+    if !sheet.note.is_empty() {
+        ws.write_string(row, 0, &sheet.note).map_err(xerr)?;
+        row += 1;
+    }
     for (c, h) in sheet.headers.iter().enumerate() {
         let c = col(c)?;
-        ws.write_string_with_format(1, c, h, &bold).map_err(xerr)?;
+        ws.write_string_with_format(row, c, h, &bold)
+            .map_err(xerr)?;
         let width = h.chars().count().max(6) as f64 * 2.0 + 2.0;
         ws.set_column_width(c, width.min(40.0)).map_err(xerr)?;
     }
+    row += 1;
     let mut put = |row: u32, cells: &[Cell], strong: bool| -> Result<(), WebError> {
         for (c, cell) in cells.iter().enumerate() {
             let c = col(c)?;
@@ -89,7 +96,6 @@ pub(crate) fn workbook(sheet: &Sheet) -> Result<Vec<u8>, WebError> {
         }
         Ok(())
     };
-    let mut row: u32 = 2;
     for r in &sheet.rows {
         put(row, r, false)?;
         row += 1;
@@ -100,8 +106,12 @@ pub(crate) fn workbook(sheet: &Sheet) -> Result<Vec<u8>, WebError> {
     wb.save_to_buffer().map_err(xerr)
 }
 
-/// Records an export of `what` with its parameters, in its own
-/// transaction, before the file leaves.
+fn col(c: usize) -> Result<u16, WebError> {
+    u16::try_from(c).map_err(|_| WebError::Server("xlsx: too many columns".into()))
+}
+
+/// Records an export of `what` (a report name) with its parameters, in its
+/// own transaction, before the file leaves.
 pub(crate) fn record_export(
     db: &Db,
     scope: &Scope,
@@ -137,9 +147,10 @@ mod tests {
     #[test]
     fn writes_a_workbook() {
         let s = Sheet {
-            name: "随访覆盖率 2026-10".into(),
-            title: "古邵镇".into(),
-            headers: vec!["村".into(), "应访".into(), "覆盖率".into()],
+            name: "2026年10月".into(),
+            title: "古邵镇 2026年10月".into(),
+            note: String::new(),
+            headers: vec!["村".into(), "数".into()],
             rows: vec![vec![
                 Cell::Text("=1+1".into()),
                 Cell::Num(3),
@@ -150,6 +161,6 @@ mod tests {
         let bytes = workbook(&s).unwrap_or_default();
         assert!(bytes.starts_with(b"PK"), "a zip file");
         assert_eq!(sheet_name("a/b:c"), "abc");
-        assert_eq!(sheet_name("?"), "Sheet1");
+        assert_eq!(sheet_name(""), "Sheet1");
     }
 }
