@@ -6,6 +6,11 @@
 //! number and phone is drawn from the seeded generator.
 
 use crate::dates::age_on;
+pub use crate::demo_followup::FOLLOWUP_MONTHS;
+use crate::demo_followup::{
+    DemoAssignment, DemoNeed, DemoProcedure, DemoVisit, DemoVisitContact, DemoZone, FollowInput,
+    FollowUp,
+};
 use crate::demo_history::{
     DemoBirth, DemoCheck, DemoDeath, DemoPregnancy, Family, HISTORY_YEARS, History, VillageInput,
     specialist_of,
@@ -26,6 +31,9 @@ pub struct DemoConfig {
     pub persons: usize,
     pub seed: u64,
     pub today: NaiveDate,
+    /// Months of follow-up visits, ending with `today`'s month (default
+    /// [`FOLLOWUP_MONTHS`], five years; 0 for zones and assignments only).
+    pub followup_months: u32,
 }
 
 /// One village's worth of generated records.
@@ -43,6 +51,15 @@ pub struct VillageBatch {
     pub checks: Vec<DemoCheck>,
     pub births: Vec<DemoBirth>,
     pub infant_deaths: Vec<DemoDeath>,
+    /// The village's follow-up service (`demo_followup`): zones and their
+    /// workers, each woman's assignment, contraceptive procedures, visits,
+    /// the contacts they covered, and needs raised.
+    pub zones: Vec<DemoZone>,
+    pub assignments: Vec<DemoAssignment>,
+    pub procedures: Vec<DemoProcedure>,
+    pub visits: Vec<DemoVisit>,
+    pub visit_contacts: Vec<DemoVisitContact>,
+    pub needs: Vec<DemoNeed>,
 }
 
 /// A demo login: user name, display name, role and the org unit it works in.
@@ -448,6 +465,8 @@ pub fn demo_accounts(orgs: &[OrgUnit]) -> Vec<DemoAccount> {
             v.code.as_str(),
         ));
     }
+    // The follow-up workers of Gushao's zones (v01w1, v01w2, …).
+    out.extend(crate::demo_followup::worker_accounts(orgs, false));
     out
 }
 
@@ -690,6 +709,9 @@ struct Gen {
     couple_wives: Vec<usize>,
     reg_couples: Vec<usize>,
     history: History,
+    /// The follow-up service's generator and its months of visits.
+    follow: FollowUp,
+    followup_months: u32,
 }
 
 fn cumulative(weights: impl Iterator<Item = u32>) -> Vec<u32> {
@@ -748,6 +770,8 @@ impl Gen {
             couple_wives: Vec::new(),
             reg_couples: Vec::new(),
             history: History::new(cfg.seed),
+            follow: FollowUp::new(cfg.seed),
+            followup_months: cfg.followup_months,
         }
     }
 
@@ -808,6 +832,18 @@ impl Gen {
             reg_couples: &self.reg_couples,
         };
         self.history
+            .village(&mut self.uuid_counter, &input, &mut self.batch);
+    }
+
+    /// The village's follow-up service, once its history is complete.
+    fn follow_up(&mut self, seed: u64, v: &Village<'_>) {
+        let input = FollowInput {
+            seed,
+            today: self.today,
+            months: self.followup_months,
+            village_name: v.name,
+        };
+        self.follow
             .village(&mut self.uuid_counter, &input, &mut self.batch);
     }
 
@@ -1549,6 +1585,7 @@ pub fn generate<E>(
             g.household();
         }
         g.history(v);
+        g.follow_up(cfg.seed, v);
         sink(std::mem::take(&mut g.batch))?;
     }
     Ok(())
@@ -1568,6 +1605,7 @@ mod tests {
             persons,
             seed,
             today: today(),
+            followup_months: FOLLOWUP_MONTHS,
         }
     }
 
@@ -1797,7 +1835,16 @@ mod tests {
             &users[..6],
             &["admin", "town", "clinician", "supervisor", "auditor", "v01"]
         );
-        assert_eq!(acc.len(), 5 + 20);
+        // Then one follow-up worker per zone of each village (3–6 zones).
+        let workers = acc
+            .iter()
+            .filter(|a| a.role == Role::FollowUpWorker)
+            .count();
+        assert!((60..=120).contains(&workers), "{workers} workers");
+        assert_eq!(acc.len(), 5 + 20 + workers);
+        assert!(acc.iter().any(|a| a.username == "v01w1"
+            && a.org_code == "370404100201"
+            && a.display_name.ends_with("随访员")));
         assert_eq!(acc[5].org_code, "370404100201");
         assert_eq!(acc[5].role, Role::VillageSpecialist);
         assert_eq!(acc[6].username, "v02");

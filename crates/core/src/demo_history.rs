@@ -1088,6 +1088,7 @@ mod tests {
             persons,
             seed,
             today: today(),
+            followup_months: crate::demo::FOLLOWUP_MONTHS,
         }
     }
 

@@ -5,6 +5,7 @@
 
 pub mod dates;
 pub mod demo;
+pub mod demo_followup;
 pub mod demo_history;
 pub mod error;
 pub mod follow_up;

@@ -333,6 +333,7 @@ fn main() {
         persons,
         seed: 1,
         today: hearth_core::dates::today(),
+        followup_months: 0,
     };
     println!(
         "machine: {} cores; persons: {persons}",

@@ -248,6 +248,7 @@ fn run(cli: Cli) -> Result<()> {
                 persons,
                 seed,
                 today: hearth_core::dates::today(),
+                followup_months: hearth_core::demo::FOLLOWUP_MONTHS,
             };
             if bulk::has_persons(&d)? {
                 println!(
@@ -407,6 +408,15 @@ fn build_demo(d: &Db, cfg: &DemoConfig, password: &str) -> Result<()> {
         stats.enforcement_cases,
         (stats.register_rows() + stats.history_rows()) as f64 / secs.max(1e-9)
     );
+    println!(
+        "follow-up: {} zones, {} women assigned, {} visits covering {} contacts, {} needs, {} contraceptive procedures",
+        stats.zones,
+        stats.assignments,
+        stats.visits,
+        stats.visit_contacts,
+        stats.needs,
+        stats.procedures
+    );
     Ok(())
 }
 
@@ -416,6 +426,9 @@ fn print_accounts(password: &str) {
         "  admin 系统管理员 · town 镇计生办 (with the enforcement register) · clinician 医务人员 · supervisor 区县督导 · auditor 审计员"
     );
     println!("  v01, v02, … 村计生专干, one per village in village-code order");
+    println!(
+        "  v01w1, v01w2, … 随访员, the follow-up worker of each zone (片区) of v01's village, and so on"
+    );
 }
 
 fn import(

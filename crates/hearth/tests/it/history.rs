@@ -19,6 +19,7 @@ fn cfg(persons: usize, seed: u64) -> DemoConfig {
         persons,
         seed,
         today: day0(),
+        followup_months: hearth_core::demo::FOLLOWUP_MONTHS,
     }
 }
 

@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod follow_up_store;
 mod followup_api;
+mod followup_demo;
 mod followup_screens;
 mod history;
 mod http;

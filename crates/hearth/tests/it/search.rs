@@ -471,6 +471,7 @@ both!(search_demo_persons_have_initials, |kind| {
         persons: 400,
         seed: 7,
         today: today(),
+        followup_months: 0,
     };
     let stats = bulk::load_demo(&t.db, &cfg, "not-a-real-hash", &mut |_| {})
         .unwrap_or_else(|e| panic!("{e}"));
