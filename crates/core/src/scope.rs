@@ -75,7 +75,10 @@ impl Scope {
         match self.role {
             Role::Admin => true,
             Role::TownStaff | Role::VillageSpecialist => {
-                matches!(p, ReadRegister | WriteRegister | ReadStatistics | RecordVisit)
+                matches!(
+                    p,
+                    ReadRegister | WriteRegister | ReadStatistics | RecordVisit
+                )
             }
             Role::FollowUpWorker => matches!(p, ReadRegister | RecordVisit),
             Role::Clinician => matches!(p, ReadRegister),

@@ -521,7 +521,10 @@ both!(twins_become_two_children_of_the_household, |kind| {
     assert_eq!(births[1].sex, Sex::Female);
     // Each twin is its own child: the registration's order, then the next.
     assert_eq!(births[0].birth_order, 2, "the registration's child order");
-    assert_eq!(births[1].birth_order, 3, "the second twin is the next child");
+    assert_eq!(
+        births[1].birth_order, 3,
+        "the second twin is the next child"
+    );
     for b in &births {
         assert_eq!(b.mother_id, w.id);
         assert_eq!(b.mother_name, "王芳");
