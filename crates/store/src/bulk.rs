@@ -290,6 +290,13 @@ pub fn load_demo(
         for ddl in &deferred {
             tx.batch(ddl)?;
         }
+        if tx.backend() == Backend::Postgres {
+            // A bulk load leaves the planner without statistics until
+            // autovacuum comes round; without them it plans the coverage and
+            // statistics queries as if the tables were empty (measured:
+            // 12.8 s against 80 ms for the same answer). SQLite keeps none.
+            tx.batch("ANALYZE")?;
+        }
         stats.enforcement_cases = write_cases(tx, cfg, &now)?;
         audit::record(
             tx,
