@@ -1785,6 +1785,22 @@ impl<'a> Area<'a> {
         }
         s
     }
+    /// The range of village codes holding `women` (one village for most
+    /// workers), inside the area's range.
+    fn village_range(&self, women: &[Listed]) -> (String, String) {
+        if self.worker.is_none() {
+            return (self.lo.to_string(), self.hi.to_string());
+        }
+        let lo = women.iter().map(|w| w.village_code.as_str()).min();
+        let hi = women.iter().map(|w| w.village_code.as_str()).max();
+        match (lo, hi) {
+            (Some(lo), Some(hi)) => (
+                std::cmp::max(lo, self.lo).to_string(),
+                std::cmp::min(format!("{hi}:"), self.hi.to_string()),
+            ),
+            _ => (self.lo.to_string(), self.lo.to_string()),
+        }
+    }
     fn params(&self, first: &[P<'a>]) -> Vec<P<'a>> {
         let mut p = first.to_vec();
         p.push(P::T(self.lo));
@@ -1835,12 +1851,10 @@ fn load_area(
     let rows = tx.query(
         &format!(
             "SELECT p.id, p.name, p.birth_date, p.village_code, p.household_id, h.number,
-                    a.zone_id, z.name, a.worker_id, COALESCE(u.display_name, '')
+                    a.zone_id, a.worker_id
              FROM {}
              JOIN person p ON p.id = a.person_id AND p.village_code = a.village_code
-             JOIN zone z ON z.id = a.zone_id
              LEFT JOIN household h ON h.id = p.household_id
-             LEFT JOIN app_user u ON u.id = a.worker_id
              WHERE {}",
             area.from(b),
             area.cond(1)
@@ -1858,9 +1872,9 @@ fn load_area(
             household_id: r.opt_str(4),
             household_number: r.opt_str(5),
             zone_id: r.str(6),
-            zone_name: r.str(7),
-            worker_id: r.str(8),
-            worker_name: r.str(9),
+            zone_name: String::new(),
+            worker_id: r.str(7),
+            worker_name: String::new(),
             facts: Facts {
                 birth_date: stored_date(&r.str(2))?,
                 pregnancies: Vec::new(),
@@ -1872,6 +1886,38 @@ fn load_area(
     }
     if women.is_empty() {
         return Ok(women);
+    }
+    // Zone and worker names from the zones of the women's villages (a few
+    // rows, rather than two lookups per woman).
+    let (vlo, vhi) = area.village_range(&women);
+    let mut zones: HashMap<String, String> = HashMap::new();
+    let mut workers: HashMap<String, String> = HashMap::new();
+    for r in tx.query(
+        "SELECT z.id, z.name, u.id, u.display_name FROM zone z
+         LEFT JOIN app_user u ON u.id = z.worker_id
+         WHERE z.village_code >= $1 AND z.village_code < $2",
+        &[P::T(&vlo), P::T(&vhi)],
+    )? {
+        zones.insert(r.str(0), r.str(1));
+        if let Some(u) = r.opt_str(2) {
+            workers.insert(u, r.str(3));
+        }
+    }
+    for w in &mut women {
+        w.zone_name = zones.get(&w.zone_id).cloned().unwrap_or_default();
+        if let Some(n) = workers.get(&w.worker_id) {
+            w.worker_name = n.clone();
+        } else {
+            let n = tx
+                .query_opt(
+                    "SELECT display_name FROM app_user WHERE id = $1",
+                    &[P::T(&w.worker_id)],
+                )?
+                .map(|r| r.str(0))
+                .unwrap_or_default();
+            workers.insert(w.worker_id.clone(), n.clone());
+            w.worker_name = n;
+        }
     }
     let from = area.from(b);
     let cond = area.cond(2);
@@ -1920,15 +1966,21 @@ fn load_area(
             });
         }
     }
+    // Visits: village by village from the covering index (a village's
+    // few months of visits are one short index range; probing each
+    // woman's visits would cost an index descent and a row read each).
     for r in tx.query(
         &format!(
-            "SELECT v.person_id, v.visited_on, v.mode FROM {from}
-             JOIN visit v ON v.person_id = a.person_id
-             WHERE {cond} AND v.visited_on >= $1"
+            "SELECT v.person_id, v.visited_on, v.mode FROM org_unit o CROSS JOIN visit v{}
+             WHERE v.village_code = o.code AND o.level = 'village'
+               AND o.code >= $2 AND o.code < $3 AND v.visited_on >= $1",
+            b.index_hint("visit_village")
         ),
-        &area.params(&[P::T(&visits_since)]),
+        &[P::T(&visits_since), P::T(&vlo), P::T(&vhi)],
     )? {
-        if let (Some(&i), Ok(mode)) = (index.get(&r.str(0)), VisitMode::parse(&r.str(2))) {
+        if let Some(&i) = index.get(&r.str(0))
+            && let Ok(mode) = VisitMode::parse(&r.str(2))
+        {
             women[i].facts.visits.push(VisitFact {
                 date: stored_date(&r.str(1))?,
                 mode,
@@ -2079,27 +2131,35 @@ pub fn work_list(
             });
         }
         if !women.is_empty() {
-            let b = tx.backend();
-            list.open_needs = tx
+            // Open needs village by village (index on village and status),
+            // kept for the women on the list.
+            let index: HashMap<&str, &Listed> = women.iter().map(|w| (w.id.as_str(), w)).collect();
+            let (vlo, vhi) = area.village_range(&women);
+            let mut needs: Vec<Need> = tx
                 .query(
-                    &format!(
-                        "SELECT n.id, n.visit_id, n.person_id, p.name, n.village_code,
-                                n.category, n.text, n.status, n.for_window, v.visited_on,
-                                n.version
-                         FROM {}
-                         JOIN person p ON p.id = a.person_id AND p.village_code = a.village_code
-                         JOIN visit_need n ON n.person_id = a.person_id
-                         JOIN visit v ON v.id = n.visit_id
-                         WHERE {} AND n.status <> $1
-                         ORDER BY v.visited_on, n.id",
-                        area.from(b),
-                        area.cond(2)
-                    ),
-                    &area.params(&[P::T(NeedStatus::Closed.code())]),
+                    "SELECT n.id, n.visit_id, n.person_id, '', n.village_code, n.category,
+                            n.text, n.status, n.for_window, v.visited_on, n.version
+                     FROM org_unit o CROSS JOIN visit_need n
+                     JOIN visit v ON v.id = n.visit_id
+                     WHERE n.village_code = o.code AND o.level = 'village'
+                       AND o.code >= $1 AND o.code < $2 AND n.status IN ($3, $4)",
+                    &[
+                        P::T(&vlo),
+                        P::T(&vhi),
+                        P::T(NeedStatus::Open.code()),
+                        P::T(NeedStatus::ForWindow.code()),
+                    ],
                 )?
                 .iter()
                 .map(need_from)
+                .filter_map(|mut n| {
+                    let w = index.get(n.person_id.as_str())?;
+                    n.person_name = w.name.clone();
+                    Some(n)
+                })
                 .collect();
+            needs.sort_by(|a, b| (&a.raised_on, &a.id).cmp(&(&b.raised_on, &b.id)));
+            list.open_needs = needs;
         }
         Ok(list)
     })?;
