@@ -5,7 +5,6 @@
 //! months drawn as inline SVG on the server; and the Excel export of the
 //! table (`/work/coverage.xlsx`, audited as an export).
 
-use crate::xlsx::{self, Cell, Sheet};
 use super::{ParamError, bad_params, pct, pick, require};
 use crate::AppState;
 use crate::error::WebError;
@@ -13,6 +12,7 @@ use crate::i18n::{Tr, t};
 use crate::pages::{other_lang, render};
 use crate::screens::{Opt, blocking, fail, options, tx};
 use crate::session::{Me, SignedIn};
+use crate::xlsx::{self, Cell, Sheet};
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};

@@ -3,7 +3,6 @@
 //! row with the org unit and month, the header row, one row per village and
 //! the total, numbers as numbers.
 
-use crate::xlsx::{self, Cell, Sheet};
 use super::{
     ParamError, StatsQuery, bad_params, fail, fmt_month, month_before, org_options, parse_month,
     pick_org, qs, query_or_error, report_fail, require_stats, units,
@@ -13,6 +12,7 @@ use crate::i18n::{Tr, t};
 use crate::pages::{other_lang, render};
 use crate::screens::{Opt, blocking};
 use crate::session::{Me, SignedIn};
+use crate::xlsx::{self, Cell, Sheet};
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};

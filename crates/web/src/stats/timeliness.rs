@@ -2,7 +2,6 @@
 //! LMP) and the reporting-incentive ledger (孕情报告奖惩台账) for a year, with
 //! the amounts in force; the ledger's Excel export.
 
-use crate::xlsx::{self, Cell, Sheet};
 use super::{
     ParamError, StatsQuery, bad_params, fail, org_options, parse_year, pct, pick_org, qs,
     query_or_error, report_fail, require_stats, units, year_period,
@@ -12,6 +11,7 @@ use crate::i18n::{Tr, t};
 use crate::pages::{other_lang, render};
 use crate::screens::{Opt, blocking};
 use crate::session::{Me, SignedIn};
+use crate::xlsx::{self, Cell, Sheet};
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
