@@ -621,50 +621,16 @@ pub fn list_pregnancies(
 ) -> Result<Vec<Pregnancy>, StoreError> {
     require(scope, Permission::ReadRegister)?;
     let (lo, hi) = range_of(scope, f.org_code.as_deref())?;
-    let (limit, offset) = page_of(f.limit, f.offset);
-    // Overdue on `today` ⇔ the LMP lies on or before today − 308 days.
-    let overdue_by = f
-        .overdue_only
-        .then(|| fmt_date(today - chrono::Duration::days(OVERDUE_DAYS)));
-    let from = f.reported_from.map(fmt_date);
-    let to = f.reported_to.map(fmt_date);
     let detail = describe(&[
         ("org", f.org_code.clone()),
         ("woman", f.woman_id.clone()),
         ("open", f.open_only.then(|| "1".to_string())),
         ("overdue", f.overdue_only.then(|| "1".to_string())),
-        ("from", from.clone()),
-        ("to", to.clone()),
+        ("from", f.reported_from.map(fmt_date)),
+        ("to", f.reported_to.map(fmt_date)),
     ]);
     db.write(|tx| {
-        let list = tx
-            .query(
-                &format!(
-                    "SELECT {PREG_COLS} {PREG_FROM}
-                     WHERE p.village_code >= $1 AND p.village_code < $2
-                       AND (CAST($3 AS TEXT) IS NULL OR p.woman_id = $3)
-                       AND (CAST($4 AS BIGINT) = 0 OR p.outcome IS NULL)
-                       AND (CAST($5 AS TEXT) IS NULL OR (p.outcome IS NULL AND p.lmp <= $5))
-                       AND (CAST($6 AS TEXT) IS NULL OR p.reported_on >= $6)
-                       AND (CAST($7 AS TEXT) IS NULL OR p.reported_on <= $7)
-                     ORDER BY p.reported_on DESC, p.id DESC
-                     LIMIT $8 OFFSET $9"
-                ),
-                &[
-                    P::T(&lo),
-                    P::T(&hi),
-                    (&f.woman_id).into(),
-                    f.open_only.into(),
-                    (&overdue_by).into(),
-                    (&from).into(),
-                    (&to).into(),
-                    P::I(limit),
-                    P::I(offset),
-                ],
-            )?
-            .iter()
-            .map(|r| pregnancy_from(r, today))
-            .collect();
+        let list = query_pregnancies(tx, &lo, &hi, f, today)?;
         audit::record(
             tx,
             scope,
@@ -675,6 +641,72 @@ pub fn list_pregnancies(
         )?;
         Ok(list)
     })
+}
+
+/// A woman's pregnancies (newest first, at most 20) for her person page,
+/// in a read transaction and without an audit entry of their own: the page
+/// is one view of her record, audited once by `register::get_person`, which
+/// the page calls first. Everything else lists through
+/// [`list_pregnancies`].
+pub fn of_woman_for_person_page(
+    db: &Db,
+    scope: &Scope,
+    woman_id: &str,
+    today: NaiveDate,
+) -> Result<Vec<Pregnancy>, StoreError> {
+    require(scope, Permission::ReadRegister)?;
+    let (lo, hi) = scope.code_range();
+    let f = PregnancyFilter {
+        woman_id: Some(woman_id.to_string()),
+        limit: 20,
+        ..PregnancyFilter::default()
+    };
+    db.read(|tx| query_pregnancies(tx, &lo, &hi, &f, today))
+}
+
+/// The rows of a pregnancy list inside the code range `[lo, hi)`.
+fn query_pregnancies(
+    tx: &mut Tx<'_>,
+    lo: &str,
+    hi: &str,
+    f: &PregnancyFilter,
+    today: NaiveDate,
+) -> Result<Vec<Pregnancy>, StoreError> {
+    let (limit, offset) = page_of(f.limit, f.offset);
+    // Overdue on `today` ⇔ the LMP lies on or before today − 308 days.
+    let overdue_by = f
+        .overdue_only
+        .then(|| fmt_date(today - chrono::Duration::days(OVERDUE_DAYS)));
+    let from = f.reported_from.map(fmt_date);
+    let to = f.reported_to.map(fmt_date);
+    Ok(tx
+        .query(
+            &format!(
+                "SELECT {PREG_COLS} {PREG_FROM}
+                 WHERE p.village_code >= $1 AND p.village_code < $2
+                   AND (CAST($3 AS TEXT) IS NULL OR p.woman_id = $3)
+                   AND (CAST($4 AS BIGINT) = 0 OR p.outcome IS NULL)
+                   AND (CAST($5 AS TEXT) IS NULL OR (p.outcome IS NULL AND p.lmp <= $5))
+                   AND (CAST($6 AS TEXT) IS NULL OR p.reported_on >= $6)
+                   AND (CAST($7 AS TEXT) IS NULL OR p.reported_on <= $7)
+                 ORDER BY p.reported_on DESC, p.id DESC
+                 LIMIT $8 OFFSET $9"
+            ),
+            &[
+                P::T(lo),
+                P::T(hi),
+                (&f.woman_id).into(),
+                f.open_only.into(),
+                (&overdue_by).into(),
+                (&from).into(),
+                (&to).into(),
+                P::I(limit),
+                P::I(offset),
+            ],
+        )?
+        .iter()
+        .map(|r| pregnancy_from(r, today))
+        .collect())
 }
 
 /// Records an antenatal check of an open pregnancy (gestational week

@@ -135,8 +135,8 @@ pub(crate) struct FollowUpV {
     may_visit: bool,
 }
 
-/// One of a woman's pregnancies on her page (the list is audited by
-/// `list_pregnancies`).
+/// One of a woman's pregnancies on her page (part of the page's one view,
+/// audited by `get_person`).
 pub(crate) struct PregLineV {
     id: String,
     lmp: String,
@@ -161,12 +161,7 @@ pub(crate) async fn show_person(
         let ctx = register::person_context(&db, &scope, &pid)?;
         let units = hearth_store::orgs::list(&db, &scope)?;
         let pregnancies = if p.sex == Sex::Female {
-            let f = hearth_store::pregnancy::PregnancyFilter {
-                woman_id: Some(pid.clone()),
-                limit: 20,
-                ..Default::default()
-            };
-            hearth_store::pregnancy::list_pregnancies(&db, &scope, &f, today())?
+            hearth_store::pregnancy::of_woman_for_person_page(&db, &scope, &pid, today())?
         } else {
             Vec::new()
         };
