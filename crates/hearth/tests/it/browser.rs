@@ -2,7 +2,7 @@
 //! chromedriver's W3C WebDriver API): a village specialist signs in,
 //! searches a woman by pinyin initials, edits her phone, sees the change;
 //! then the auditor sees the change on the audit trail. Chromium and
-//! chromedriver come from Debian (`.ci/run` installs them); the test fails,
+//! chromedriver come from Debian (`cargo xtask test` installs them); the test fails,
 //! never skips, when they are missing.
 
 use super::*;
