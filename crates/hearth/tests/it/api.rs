@@ -171,7 +171,9 @@ pub(crate) fn family(db: &hearth_store::Db, village: &str, n: u16, number: &str)
         hearth_core::household::HouseholdFlags::default(),
     )
     .unwrap_or_else(|e| panic!("{e:?}"));
-    let h = register::create_household(db, &sys(), None, &nh).unwrap_or_else(|e| panic!("{e}"));
+    let h = register::create_household(db, &sys(), None, &nh)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .0;
     let wife = register::create_person(
         db,
         &sys(),
@@ -179,7 +181,8 @@ pub(crate) fn family(db: &hearth_store::Db, village: &str, n: u16, number: &str)
         &person("王秀兰", &rid(1992, n * 2), village),
         Some(&h.id),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap_or_else(|e| panic!("{e}"))
+    .0;
     let husband = register::create_person(
         db,
         &sys(),
@@ -187,7 +190,8 @@ pub(crate) fn family(db: &hearth_store::Db, village: &str, n: u16, number: &str)
         &person("赵建国", &rid(1990, n * 2 + 1), village),
         Some(&h.id),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap_or_else(|e| panic!("{e}"))
+    .0;
     let couple = register::create_couple(db, &sys(), &wife.id, &husband.id, None)
         .unwrap_or_else(|e| panic!("{e}"));
     let new = NewRegistration::validate(1, &format!("R-{number}"), "2024-01-02", today())

@@ -211,7 +211,8 @@ pub fn add_resident(
     )
     .unwrap_or_else(|e| panic!("{e:?}"));
     let h = hearth_store::register::create_household(db, &sys, None, &h)
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap_or_else(|e| panic!("{e}"))
+        .0;
     // Odd sequence numbers are men's, even ones women's.
     let n = if sex == "1" { seq * 2 + 1 } else { seq * 2 };
     let p = PersonInput {
@@ -225,6 +226,7 @@ pub fn add_resident(
     .unwrap_or_else(|e| panic!("{e:?}"));
     hearth_store::register::create_person(db, &sys, None, &p, Some(&h.id))
         .unwrap_or_else(|e| panic!("{e}"))
+        .0
 }
 
 /// A woman of reproductive age (born 1996) in `village`; see [`add_resident`].

@@ -44,6 +44,7 @@ fn add_person(
     .unwrap_or_else(|e| panic!("{e:?}"));
     register::create_person(db, &sys(), None, &p, household.map(|(h, _)| h))
         .unwrap_or_else(|e| panic!("{e}"))
+        .0
 }
 
 fn add_household(db: &hearth_store::Db, village: &str, number: &str) -> String {
@@ -56,6 +57,7 @@ fn add_household(db: &hearth_store::Db, village: &str, number: &str) -> String {
     .unwrap_or_else(|e| panic!("{e:?}"));
     register::create_household(db, &sys(), None, &h)
         .unwrap_or_else(|e| panic!("{e}"))
+        .0
         .id
 }
 

@@ -43,6 +43,7 @@ fn names(p: &SearchPage) -> Vec<&str> {
 fn add(db: &hearth_store::Db, name: &str, rid: &str, village: &str) -> String {
     register::create_person(db, &sys(), None, &person(name, rid, village), None)
         .unwrap_or_else(|e| panic!("{e}"))
+        .0
         .id
 }
 
@@ -59,6 +60,7 @@ fn add_full(
         .unwrap_or_else(|e| panic!("{e:?}"));
     let hid = register::create_household(db, &sys(), None, &h)
         .unwrap_or_else(|e| panic!("{e}"))
+        .0
         .id;
     let p = PersonInput {
         name: name.into(),
@@ -72,6 +74,7 @@ fn add_full(
     .unwrap_or_else(|e| panic!("{e:?}"));
     let pid = register::create_person(db, &sys(), None, &p, Some(&hid))
         .unwrap_or_else(|e| panic!("{e}"))
+        .0
         .id;
     (pid, hid)
 }
@@ -401,7 +404,8 @@ both!(search_initials_are_set_by_every_write_path, |kind| {
     let v1 = village_scope(V1);
     // Create and update.
     let p = register::create_person(&t.db, &v1, None, &person("张晓梅", &rid(1990, 2), V1), None)
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap_or_else(|e| panic!("{e}"))
+        .0;
     assert_eq!(
         initials_column(&t.db),
         vec![("张晓梅".into(), "zxm".into())]

@@ -14,6 +14,7 @@ fn household(db: &hearth_store::Db, scope: &Scope, village: &str, number: &str) 
         .unwrap_or_else(|e| panic!("{e:?}"));
     register::create_household(db, scope, None, &h)
         .unwrap_or_else(|e| panic!("{e}"))
+        .0
         .id
 }
 
@@ -62,7 +63,8 @@ both!(
             &person("张晓梅", &rid(1990, 2), V1),
             Some(&h1),
         )
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap_or_else(|e| panic!("{e}"))
+        .0;
         let p2 = register::create_person(
             &t.db,
             &sys,
@@ -70,7 +72,8 @@ both!(
             &person("李秀英", &rid(1991, 4), V2),
             Some(&h2),
         )
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap_or_else(|e| panic!("{e}"))
+        .0;
         let v1 = village_scope(V1);
 
         // Own village: readable.
@@ -173,7 +176,8 @@ both!(stale_edit_is_a_conflict_not_an_overwrite, |kind| {
     seed_orgs(&t.db);
     let v1 = village_scope(V1);
     let p = register::create_person(&t.db, &v1, None, &person("张晓梅", &rid(1990, 2), V1), None)
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap_or_else(|e| panic!("{e}"))
+        .0;
     let first = register::update_person(
         &t.db,
         &v1,
@@ -228,7 +232,7 @@ both!(duplicates_and_retries, |kind| {
     seed_orgs(&t.db);
     let v1 = village_scope(V1);
     let id = hearth_store::new_id();
-    let a = register::create_person(
+    let (a, first_retried) = register::create_person(
         &t.db,
         &v1,
         Some(&id),
@@ -236,8 +240,10 @@ both!(duplicates_and_retries, |kind| {
         None,
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    // The same request retried (same client id): same record, no duplicate.
-    let b = register::create_person(
+    assert!(!first_retried);
+    // The same request retried (same client id): same record, no duplicate,
+    // reported as a retry.
+    let (b, retried) = register::create_person(
         &t.db,
         &v1,
         Some(&id),
@@ -245,6 +251,7 @@ both!(duplicates_and_retries, |kind| {
         None,
     )
     .unwrap_or_else(|e| panic!("{e}"));
+    assert!(retried);
     assert_eq!((a.id.clone(), a.version), (b.id, b.version));
     // Another record with the same resident ID is refused on that field.
     let dup = register::create_person(&t.db, &v1, None, &person("张三", &rid(1990, 2), V1), None);
@@ -265,7 +272,8 @@ both!(
         let v1 = village_scope(V1);
         let p =
             register::create_person(&t.db, &v1, None, &person("张晓梅", &rid(1990, 2), V1), None)
-                .unwrap_or_else(|e| panic!("{e}"));
+                .unwrap_or_else(|e| panic!("{e}"))
+                .0;
         register::get_person(&t.db, &v1, &p.id).unwrap_or_else(|e| panic!("{e}"));
         let auditor = Scope::for_user(
             "a",
@@ -315,10 +323,12 @@ both!(birth_registration_lifecycle, |kind| {
     let v1 = village_scope(V1);
     let wife =
         register::create_person(&t.db, &v1, None, &person("张晓梅", &rid(1995, 2), V1), None)
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap_or_else(|e| panic!("{e}"))
+            .0;
     let husband =
         register::create_person(&t.db, &v1, None, &person("王建国", &rid(1993, 3), V1), None)
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap_or_else(|e| panic!("{e}"))
+            .0;
     // A man cannot be the wife.
     assert!(register::create_couple(&t.db, &v1, &husband.id, &wife.id, None).is_err());
     let c = register::create_couple(&t.db, &v1, &wife.id, &husband.id, None)
@@ -499,7 +509,8 @@ both!(editing_a_person_keeps_one_head_per_household, |kind| {
         &with_relation("王建国", &rid(1970, 1), V1, "户主"),
         Some(&h),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap_or_else(|e| panic!("{e}"))
+    .0;
     let b = register::create_person(
         &t.db,
         &v1,
@@ -507,7 +518,8 @@ both!(editing_a_person_keeps_one_head_per_household, |kind| {
         &with_relation("张秀英", &rid(1972, 2), V1, "配偶"),
         Some(&h),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap_or_else(|e| panic!("{e}"))
+    .0;
     assert_eq!(head(&h), Some(a.id.clone()));
     // A second head in the same household is refused on the relation field.
     let two = register::update_person(

@@ -13,12 +13,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use hearth_core::Reason;
 use hearth_core::household::NewHousehold;
 use hearth_store::StoreError;
-use hearth_store::register::{
-    self, ClientIdTable, ClientIdUse, HouseholdDeletion, HouseholdView, ListFilter,
-};
+use hearth_store::register::{self, HouseholdDeletion, HouseholdView, ListFilter};
 
 fn detail(v: HouseholdView) -> HouseholdDetail {
     HouseholdDetail {
@@ -163,19 +160,7 @@ pub async fn create_household(
     };
     let (hh, existed) = caller
         .run(&st, move |db, scope| {
-            let existed = match &id {
-                Some(id) => match register::client_id_use(db, scope, ClientIdTable::Household, id)?
-                {
-                    ClientIdUse::Free => false,
-                    ClientIdUse::InScope => true,
-                    ClientIdUse::Elsewhere => {
-                        return Err(StoreError::field("id", Reason::Duplicate));
-                    }
-                },
-                None => false,
-            };
-            let hh = register::create_household(db, scope, id.as_deref(), &h)?;
-            Ok((hh, existed))
+            register::create_household(db, scope, id.as_deref(), &h)
         })
         .await
         .map_err(|e| caller.err(e))?;

@@ -658,25 +658,11 @@ pub async fn create(
     };
     let (db, scope) = (st.db.clone(), me.scope.clone());
     let cid = client_id(&f.client_id);
-    let res = blocking(move || {
-        let id = match cid {
-            Some(c)
-                if register::client_id_use(
-                    &db,
-                    &scope,
-                    register::ClientIdTable::Household,
-                    &c,
-                )? != register::ClientIdUse::Elsewhere =>
-            {
-                Some(c)
-            }
-            _ => None,
-        };
-        register::create_household(&db, &scope, id.as_deref(), &valid)
-    })
-    .await;
+    // The store checks the client id: a retry answers the first record.
+    let res =
+        blocking(move || register::create_household(&db, &scope, cid.as_deref(), &valid)).await;
     match res {
-        Ok(h) => see_other(&format!("/households/{}", h.id)),
+        Ok((h, _)) => see_other(&format!("/households/{}", h.id)),
         Err(WebError::Invalid(fields)) => {
             let errs = Errors::from_fields(&fields, lang, &known, &[]);
             new_page(&st, &me, f, errs, StatusCode::UNPROCESSABLE_ENTITY).await

@@ -946,22 +946,13 @@ pub async fn create(
     let (db, scope) = (st.db.clone(), me.scope.clone());
     let cid = client_id(&f.client_id);
     let hid = household.clone();
+    // The store checks the client id: a retry answers the first record.
     let res = blocking(move || {
-        // An id taken outside the scope cannot be reused; take a fresh one.
-        let id = match cid {
-            Some(c)
-                if register::client_id_use(&db, &scope, register::ClientIdTable::Person, &c)?
-                    != register::ClientIdUse::Elsewhere =>
-            {
-                Some(c)
-            }
-            _ => None,
-        };
-        register::create_person(&db, &scope, id.as_deref(), &valid, hid.as_deref())
+        register::create_person(&db, &scope, cid.as_deref(), &valid, hid.as_deref())
     })
     .await;
     match res {
-        Ok(p) => match household {
+        Ok((p, _)) => match household {
             Some(h) => see_other(&format!("/households/{h}")),
             None => see_other(&format!("/persons/{}", p.id)),
         },
