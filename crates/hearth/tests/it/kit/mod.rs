@@ -282,3 +282,32 @@ pub(crate) fn family(db: &hearth_store::Db, village: &str, n: u16, number: &str)
         registration: r.id,
     }
 }
+
+/// The system scope seeding and checks run with.
+pub fn sys() -> Scope {
+    Scope::system("test")
+}
+
+/// An auditor of the county, who reads the whole audit trail.
+pub fn auditor() -> Scope {
+    Scope::for_user("a", "auditor", Role::Auditor, "370404", false, "x")
+}
+
+/// Runs store work from a test's async block: the PostgreSQL client
+/// starts its own runtime, which must not happen on a runtime thread.
+pub fn sync<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
+}
+
+/// The audit trail (up to 1000 entries), as an auditor reads it.
+pub fn audit_trail(db: &Db) -> Vec<hearth_store::audit::AuditEntry> {
+    hearth_store::audit::list(
+        db,
+        &auditor(),
+        &hearth_store::audit::AuditFilter {
+            limit: 1000,
+            ..hearth_store::audit::AuditFilter::default()
+        },
+    )
+    .unwrap()
+}
