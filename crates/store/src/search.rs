@@ -17,6 +17,7 @@ use crate::Db;
 use crate::audit::{self, Action};
 use crate::db::{P, Row, Tx};
 use crate::error::StoreError;
+use crate::scoped::{require, sex_at};
 use hearth_core::Reason;
 use hearth_core::household::parse_household_number;
 use hearth_core::id_number::{ResidentId, mask_id};
@@ -193,9 +194,7 @@ fn classify(text: &str) -> Result<Term, Reason> {
 /// the kind of search); the hits are not, since they show no full ID
 /// number or phone.
 pub fn search_persons(db: &Db, scope: &Scope, q: &SearchQuery) -> Result<SearchPage, StoreError> {
-    if !scope.can(Permission::ReadRegister) {
-        return Err(StoreError::Forbidden);
-    }
+    require(scope, Permission::ReadRegister)?;
     let term = classify(&q.text).map_err(|r| StoreError::field("q", r))?;
     let limit = if q.limit <= 0 {
         DEFAULT_LIMIT
@@ -226,18 +225,20 @@ pub fn search_persons(db: &Db, scope: &Scope, q: &SearchQuery) -> Result<SearchP
     })
 }
 
-fn hit_from(r: &Row) -> SearchHit {
-    SearchHit {
-        id: r.str(0),
-        name: r.str(1),
-        sex: Sex::from_code(r.i64(2)).unwrap_or(Sex::Female),
-        birth_date: r.str(3),
-        masked_resident_id: mask_id(&r.str(4)),
-        masked_phone: r.opt_str(5).map(|p| mask_phone(&p)),
-        village_code: r.str(6),
-        household_id: r.opt_str(7),
-        household_number: r.opt_str(8),
-    }
+/// A hit as [`find`] reads it. A newborn without a resident ID yet (NULL)
+/// shows the mask of an empty one.
+fn hit_from(r: &Row) -> Result<SearchHit, StoreError> {
+    Ok(SearchHit {
+        id: r.text(0)?,
+        name: r.text(1)?,
+        sex: sex_at(r, 2)?,
+        birth_date: r.text(3)?,
+        masked_resident_id: mask_id(&r.opt_text(4)?.unwrap_or_default()),
+        masked_phone: r.opt_text(5)?.map(|p| mask_phone(&p)),
+        village_code: r.text(6)?,
+        household_id: r.opt_text(7)?,
+        household_number: r.opt_text(8)?,
+    })
 }
 
 /// One page of matches and their capped count. The SQL is shared; only the
@@ -300,7 +301,7 @@ fn find(
             ),
             &ps,
         )?
-        .i64(0)
+        .int(0)?
     };
     if total == 0 {
         return Ok((Vec::new(), 0));
@@ -321,7 +322,7 @@ fn find(
         )?
         .iter()
         .map(hit_from)
-        .collect();
+        .collect::<Result<_, _>>()?;
     Ok((hits, total))
 }
 
@@ -364,9 +365,7 @@ pub fn reveal(
     person_id: &str,
     field: RevealField,
 ) -> Result<String, StoreError> {
-    if !scope.can(Permission::ReadRegister) {
-        return Err(StoreError::Forbidden);
-    }
+    require(scope, Permission::ReadRegister)?;
     let (lo, hi) = scope.code_range();
     let col = match field {
         RevealField::ResidentId => "resident_id",
@@ -381,7 +380,9 @@ pub fn reveal(
                 ),
                 &[P::T(person_id), P::T(&lo), P::T(&hi)],
             )?
-            .and_then(|r| r.opt_str(0))
+            .map(|r| r.opt_text(0))
+            .transpose()?
+            .flatten()
             .ok_or(StoreError::NotFound)?;
         audit::record(
             tx,
@@ -423,14 +424,14 @@ pub fn backfill_initials(db: &Db) -> Result<u64, StoreError> {
                 &[P::T(&after), P::I(BACKFILL_BATCH)],
             )
         })?;
-        let todo: Vec<(String, String, String)> = rows
-            .iter()
-            .map(|r| {
-                let name = r.str(1);
-                (r.str(0), initials(&name), name)
-            })
-            .filter(|(_, i, _)| !i.is_empty())
-            .collect();
+        let mut todo: Vec<(String, String, String)> = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let name = r.text(1)?;
+            let i = initials(&name);
+            if !i.is_empty() {
+                todo.push((r.text(0)?, i, name));
+            }
+        }
         if !todo.is_empty() {
             if filled == 0 {
                 // Once after migration 0002; a county takes a minute or so.
@@ -459,7 +460,7 @@ pub fn backfill_initials(db: &Db) -> Result<u64, StoreError> {
             })?;
         }
         match rows.last() {
-            Some(r) if rows.len() >= BACKFILL_BATCH as usize => after = r.str(0),
+            Some(r) if rows.len() >= BACKFILL_BATCH as usize => after = r.text(0)?,
             _ => break,
         }
     }

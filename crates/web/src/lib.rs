@@ -32,7 +32,10 @@ pub mod stats;
 
 /// The person page's panels, one per workflow that shows something on a
 /// person's page, in the order they appear (see `kit::panel`).
-pub const PERSON_PANELS: &[kit::panel::PanelFn] = &[];
+pub const PERSON_PANELS: &[kit::panel::PanelFn] = &[
+    pregnancy::panel::person_panel,
+    follow_up::panel::person_panel,
+];
 
 /// Shared state handed to every handler.
 #[derive(Clone, Debug)]

@@ -213,7 +213,8 @@ fn village_specialist_edits_a_phone_and_the_auditor_sees_it() {
     };
     let p = input.validate(today()).unwrap_or_else(|e| panic!("{e:?}"));
     let woman = hearth_store::register::create_person(&t.db, &sys, None, &p, None)
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap_or_else(|e| panic!("{e}"))
+        .0;
     input.name = "李秀梅".into();
     input.resident_id = rid(1991, 4);
     let other = input.validate(today()).unwrap_or_else(|e| panic!("{e:?}"));

@@ -29,6 +29,7 @@ use hearth_core::user::Role;
 
 pub mod api;
 mod coverage;
+pub mod panel;
 mod schedule;
 mod visit;
 mod work;

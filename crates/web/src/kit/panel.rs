@@ -8,6 +8,7 @@
 //! (and audited) the person: a panel reads with the caller's scope and
 //! must not write a second audit entry for the same view.
 
+use askama::Template;
 use hearth_core::Lang;
 use hearth_core::person::Person;
 use hearth_core::scope::Scope;
@@ -50,4 +51,13 @@ pub fn person_panels(
     }
     out.sort_by_key(|p| p.order);
     Ok(out)
+}
+
+/// A panel rendered from its template, shown at `order`. A template that
+/// fails to render is a server fault (500), like a failed query.
+pub fn rendered(order: u16, view: &impl Template) -> Result<Option<PersonPanel>, StoreError> {
+    let html = view
+        .render()
+        .map_err(|e| StoreError::Db(format!("person panel template: {e}")))?;
+    Ok(Some(PersonPanel { order, html }))
 }

@@ -35,6 +35,7 @@ pub(crate) use crate::kit::params::tx;
 pub mod api;
 mod births;
 mod deaths;
+pub mod panel;
 mod pregnancies;
 
 /// The pregnancy, birth and infant-death screens' routes.

@@ -2,25 +2,23 @@
 //! IDs), the address-and-flags form (version-checked), adding, moving and
 //! removing members, the new-household form and a village's household list.
 
-use super::{
-    DiffRow, Errors, Opt, blocking, change_allowed, client_id, encode, fail, names, page_number,
-    path_id, relation_label, relation_options, require_write, see_other, sex_label, tx, version_of,
-    village_options,
-};
 use crate::AppState;
-use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::kit::page::{other_lang, render};
+use crate::kit::form::{DiffRow, Errors, Opt, client_id, page_number, path_id, version_of};
+use crate::kit::labels::{relation_label, relation_options, sex_label};
+use crate::kit::org::{names, units, village_options};
+use crate::kit::page::{OrPage, PageFail, PageResult, other_lang, render, see_other};
+use crate::kit::params::{encode, tx};
 use crate::session::{Me, SignedIn};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use hearth_core::household::{HouseholdFlags, NewHousehold};
 use hearth_core::id_number::mask_id;
 use hearth_core::person::Relation;
 use hearth_core::scope::Permission;
+use hearth_store::StoreError;
 use hearth_store::register::{self, ListFilter, ScreenEntity};
 use serde::Deserialize;
 
@@ -161,20 +159,17 @@ struct HouseholdExtras {
     status: Option<StatusCode>,
 }
 
-async fn show_household(st: &AppState, me: &SignedIn, id: &str, x: HouseholdExtras) -> Response {
+async fn show_household(st: &AppState, me: &SignedIn, id: &str, x: HouseholdExtras) -> PageResult {
     let lang = me.ctx.lang;
     let tr = me.ctx.tr();
-    let (db, scope, hid) = (st.db.clone(), me.scope.clone(), id.to_string());
-    let res = blocking(move || {
-        let v = register::get_household(&db, &scope, &hid)?;
-        let units = hearth_store::orgs::list(&db, &scope)?;
-        Ok((v, units))
-    })
-    .await;
-    let (v, units) = match res {
-        Ok(x) => x,
-        Err(e) => return fail(me, e),
-    };
+    let hid = id.to_string();
+    let (v, units) = me
+        .run(st, move |db, scope| {
+            let v = register::get_household(db, scope, &hid)?;
+            let units = hearth_store::orgs::list(db, scope)?;
+            Ok((v, units))
+        })
+        .await?;
     let h = v.household;
     let members = v
         .members
@@ -246,15 +241,13 @@ async fn show_household(st: &AppState, me: &SignedIn, id: &str, x: HouseholdExtr
         add_opts: relation_options(lang, &add.relation),
         add_errs,
     };
-    render(&view, x.status.unwrap_or(StatusCode::OK))
+    Ok(render(&view, x.status.unwrap_or(StatusCode::OK)))
 }
 
 /// `GET /households/{id}`.
-pub async fn show(State(st): State<AppState>, me: SignedIn, Path(id): Path<String>) -> Response {
-    match path_id(&id) {
-        Ok(id) => show_household(&st, &me, id, HouseholdExtras::default()).await,
-        Err(e) => fail(&me, e),
-    }
+pub async fn show(State(st): State<AppState>, me: SignedIn, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id).page(&me)?;
+    show_household(&st, &me, id, HouseholdExtras::default()).await
 }
 
 /// `GET` on a household's form-only paths: back to the household page
@@ -263,7 +256,7 @@ pub async fn back_to_household(
     State(st): State<AppState>,
     me: SignedIn,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     back(&st, &me, &id).await
 }
 
@@ -272,33 +265,34 @@ pub async fn back_to_household_member(
     State(st): State<AppState>,
     me: SignedIn,
     Path((id, _pid)): Path<(String, String)>,
-) -> Response {
+) -> PageResult {
     back(&st, &me, &id).await
 }
 
-async fn back(st: &AppState, me: &SignedIn, id: &str) -> Response {
-    let id = match path_id(id) {
-        Ok(id) => id.to_string(),
-        Err(e) => return fail(me, e),
-    };
-    let (db, scope, hid) = (st.db.clone(), me.scope.clone(), id.clone());
-    match blocking(move || register::version_in_scope(&db, &scope, ScreenEntity::Household, &hid))
-        .await
-    {
-        Ok(_) => see_other(&format!("/households/{id}")),
-        Err(e) => fail(me, e),
-    }
+/// 404 unless the household lies inside the caller's scope; reads nothing
+/// else and audits nothing.
+async fn visible(st: &AppState, me: &SignedIn, id: &str) -> Result<(), PageFail> {
+    let hid = id.to_string();
+    me.run(st, move |db, scope| {
+        register::version_in_scope(db, scope, ScreenEntity::Household, &hid)
+    })
+    .await?;
+    Ok(())
 }
 
-/// The common start of a household POST: CSRF, a role that writes, a
-/// well-formed id and a household inside the scope (404 otherwise).
-async fn start(st: &AppState, me: &SignedIn, csrf: &str, id: &str) -> Result<String, WebError> {
-    me.check_csrf(csrf)?;
-    let id = path_id(id)?.to_string();
-    require_write(me)?;
-    let (db, scope, hid) = (st.db.clone(), me.scope.clone(), id.clone());
-    blocking(move || register::version_in_scope(&db, &scope, ScreenEntity::Household, &hid))
-        .await?;
+async fn back(st: &AppState, me: &SignedIn, id: &str) -> PageResult {
+    let id = path_id(id).page(me)?;
+    visible(st, me, id).await?;
+    Ok(see_other(&format!("/households/{id}")))
+}
+
+/// The common start of a household POST: CSRF, a well-formed id, a role
+/// that writes, and a household inside the scope (404 otherwise).
+async fn start(st: &AppState, me: &SignedIn, csrf: &str, id: &str) -> Result<String, PageFail> {
+    me.check_csrf(csrf).page(me)?;
+    let id = path_id(id).page(me)?.to_string();
+    me.require(Permission::WriteRegister)?;
+    visible(st, me, &id).await?;
     Ok(id)
 }
 
@@ -308,21 +302,23 @@ pub async fn edit(
     me: SignedIn,
     Path(id): Path<String>,
     Form(f): Form<HouseholdForm>,
-) -> Response {
-    let id = match start(&st, &me, &f.csrf, &id).await {
-        Ok(id) => id,
-        Err(e) => return fail(&me, e),
-    };
+) -> PageResult {
+    let id = start(&st, &me, &f.csrf, &id).await?;
     let lang = me.ctx.lang;
     let tr = me.ctx.tr();
-    let (db, scope, hid) = (st.db.clone(), me.scope.clone(), id.clone());
+    let hid = id.clone();
     let (version, address, flags) = (version_of(&f.version), f.address.clone(), f.flags());
-    let res =
-        blocking(move || register::update_household(&db, &scope, &hid, version, &address, flags))
-            .await;
+    // Refused fields and a stale version come back to the page.
+    let res = me
+        .run(&st, move |db, scope| {
+            Ok(register::update_household(
+                db, scope, &hid, version, &address, flags,
+            ))
+        })
+        .await?;
     match res {
-        Ok(_) => see_other(&format!("/households/{id}")),
-        Err(WebError::Invalid(fields)) => {
+        Ok(_) => Ok(see_other(&format!("/households/{id}"))),
+        Err(StoreError::Invalid(fields)) => {
             let errs = Errors::from_fields(&fields, lang, &["address"], &[]);
             let x = HouseholdExtras {
                 edit: Some((f, errs)),
@@ -331,14 +327,16 @@ pub async fn edit(
             };
             show_household(&st, &me, &id, x).await
         }
-        Err(WebError::Conflict { current }) => {
+        Err(StoreError::Conflict { current }) => {
             // The record as it is now, beside what was typed; the form keeps
             // the typed values with the new version.
-            let (db, scope, hid) = (st.db.clone(), me.scope.clone(), id.clone());
-            let now = match blocking(move || register::get_household(&db, &scope, &hid)).await {
-                Ok(v) => v.household,
-                Err(e) => return fail(&me, e),
-            };
+            let hid = id.clone();
+            let now = me
+                .run(&st, move |db, scope| {
+                    register::get_household(db, scope, &hid)
+                })
+                .await?
+                .household;
             let yes_no = |b: bool| tx(lang, if b { "screens.yes" } else { "screens.no" });
             let typed = f.flags();
             let mut conflict = vec![DiffRow::new(
@@ -364,7 +362,7 @@ pub async fn edit(
             };
             show_household(&st, &me, &id, x).await
         }
-        Err(e) => fail(&me, e),
+        Err(e) => Err(me.fail(e)),
     }
 }
 
@@ -390,13 +388,13 @@ pub struct MemberForm {
 enum MemberOutcome {
     Fields(Errors),
     Stale,
-    Fail(WebError),
+    Fail(StoreError),
 }
 
-fn member_outcome(me: &SignedIn, e: WebError, known: &[&str]) -> MemberOutcome {
+fn member_outcome(me: &SignedIn, e: StoreError, known: &[&str]) -> MemberOutcome {
     let lang = me.ctx.lang;
     match e {
-        WebError::Invalid(fields) => {
+        StoreError::Invalid(fields) => {
             let mut errs = Errors::default();
             for f in &fields {
                 let special = match (f.field.as_str(), f.reason.code()) {
@@ -422,7 +420,7 @@ fn member_outcome(me: &SignedIn, e: WebError, known: &[&str]) -> MemberOutcome {
             }
             MemberOutcome::Fields(errs)
         }
-        WebError::Conflict { .. } => MemberOutcome::Stale,
+        StoreError::Conflict { .. } => MemberOutcome::Stale,
         other => MemberOutcome::Fail(other),
     }
 }
@@ -441,11 +439,8 @@ pub async fn add_member(
     me: SignedIn,
     Path(id): Path<String>,
     Form(f): Form<MemberForm>,
-) -> Response {
-    let id = match start(&st, &me, &f.csrf, &id).await {
-        Ok(id) => id,
-        Err(e) => return fail(&me, e),
-    };
+) -> PageResult {
+    let id = start(&st, &me, &f.csrf, &id).await?;
     let back = |f: MemberForm, errs: Errors| HouseholdExtras {
         add: Some((f, errs)),
         status: Some(StatusCode::UNPROCESSABLE_ENTITY),
@@ -455,25 +450,26 @@ pub async fn add_member(
         Ok(r) => r,
         Err(errs) => return show_household(&st, &me, &id, back(f, errs)).await,
     };
-    let (db, scope, hid, rid) = (
-        st.db.clone(),
-        me.scope.clone(),
-        id.clone(),
-        f.resident_id.clone(),
-    );
-    match blocking(move || register::household_add_member(&db, &scope, &hid, &rid, relation)).await
-    {
-        Ok(_) => see_other(&format!("/households/{id}")),
+    let (hid, rid) = (id.clone(), f.resident_id.clone());
+    let res = me
+        .run(&st, move |db, scope| {
+            Ok(register::household_add_member(
+                db, scope, &hid, &rid, relation,
+            ))
+        })
+        .await?;
+    match res {
+        Ok(_) => Ok(see_other(&format!("/households/{id}"))),
         Err(e) => match member_outcome(&me, e, &["resident_id", "relation"]) {
             MemberOutcome::Fields(errs) => show_household(&st, &me, &id, back(f, errs)).await,
             MemberOutcome::Stale => stale(&st, &me, &id).await,
-            MemberOutcome::Fail(e) => fail(&me, e),
+            MemberOutcome::Fail(e) => Err(me.fail(e)),
         },
     }
 }
 
 /// The household page again after a member changed under the form.
-async fn stale(st: &AppState, me: &SignedIn, id: &str) -> Response {
+async fn stale(st: &AppState, me: &SignedIn, id: &str) -> PageResult {
     let x = HouseholdExtras {
         notice: Some(tx(me.ctx.lang, "screens.conflict.member")),
         status: Some(StatusCode::CONFLICT),
@@ -489,15 +485,9 @@ pub async fn move_member(
     me: SignedIn,
     Path((id, pid)): Path<(String, String)>,
     Form(f): Form<MemberForm>,
-) -> Response {
-    let id = match start(&st, &me, &f.csrf, &id).await {
-        Ok(id) => id,
-        Err(e) => return fail(&me, e),
-    };
-    let pid = match path_id(&pid) {
-        Ok(p) => p.to_string(),
-        Err(e) => return fail(&me, e),
-    };
+) -> PageResult {
+    let id = start(&st, &me, &f.csrf, &id).await?;
+    let pid = path_id(&pid).page(&me)?.to_string();
     let back = |pid: String, f: MemberForm, errs: Errors| HouseholdExtras {
         member: Some((pid, f, errs)),
         status: Some(StatusCode::UNPROCESSABLE_ENTITY),
@@ -507,24 +497,21 @@ pub async fn move_member(
         Ok(r) => r,
         Err(errs) => return show_household(&st, &me, &id, back(pid, f, errs)).await,
     };
-    let (db, scope, hid, p2, to) = (
-        st.db.clone(),
-        me.scope.clone(),
-        id.clone(),
-        pid.clone(),
-        f.to_number.clone(),
-    );
+    let (hid, p2, to) = (id.clone(), pid.clone(), f.to_number.clone());
     let version = version_of(&f.version);
-    let res = blocking(move || {
-        register::household_move_member(&db, &scope, &hid, &p2, version, &to, relation)
-    })
-    .await;
+    let res = me
+        .run(&st, move |db, scope| {
+            Ok(register::household_move_member(
+                db, scope, &hid, &p2, version, &to, relation,
+            ))
+        })
+        .await?;
     match res {
-        Ok(_) => see_other(&format!("/households/{id}")),
+        Ok(_) => Ok(see_other(&format!("/households/{id}"))),
         Err(e) => match member_outcome(&me, e, &["to_number", "relation"]) {
             MemberOutcome::Fields(errs) => show_household(&st, &me, &id, back(pid, f, errs)).await,
             MemberOutcome::Stale => stale(&st, &me, &id).await,
-            MemberOutcome::Fail(e) => fail(&me, e),
+            MemberOutcome::Fail(e) => Err(me.fail(e)),
         },
     }
 }
@@ -536,21 +523,20 @@ pub async fn remove_member(
     me: SignedIn,
     Path((id, pid)): Path<(String, String)>,
     Form(f): Form<MemberForm>,
-) -> Response {
-    let id = match start(&st, &me, &f.csrf, &id).await {
-        Ok(id) => id,
-        Err(e) => return fail(&me, e),
-    };
-    let pid = match path_id(&pid) {
-        Ok(p) => p.to_string(),
-        Err(e) => return fail(&me, e),
-    };
-    let (db, scope, hid) = (st.db.clone(), me.scope.clone(), id.clone());
+) -> PageResult {
+    let id = start(&st, &me, &f.csrf, &id).await?;
+    let pid = path_id(&pid).page(&me)?.to_string();
+    let hid = id.clone();
     let version = version_of(&f.version);
-    let res =
-        blocking(move || register::household_remove_member(&db, &scope, &hid, &pid, version)).await;
+    let res = me
+        .run(&st, move |db, scope| {
+            Ok(register::household_remove_member(
+                db, scope, &hid, &pid, version,
+            ))
+        })
+        .await?;
     match res {
-        Ok(_) => see_other(&format!("/households/{id}")),
+        Ok(_) => Ok(see_other(&format!("/households/{id}"))),
         Err(e) => match member_outcome(&me, e, &[]) {
             MemberOutcome::Fields(errs) => {
                 let x = HouseholdExtras {
@@ -561,7 +547,7 @@ pub async fn remove_member(
                 show_household(&st, &me, &id, x).await
             }
             MemberOutcome::Stale => stale(&st, &me, &id).await,
-            MemberOutcome::Fail(e) => fail(&me, e),
+            MemberOutcome::Fail(e) => Err(me.fail(e)),
         },
     }
 }
@@ -589,12 +575,8 @@ async fn new_page(
     f: HouseholdForm,
     errs: Errors,
     status: StatusCode,
-) -> Response {
-    let (db, scope) = (st.db.clone(), me.scope.clone());
-    let units = match blocking(move || hearth_store::orgs::list(&db, &scope)).await {
-        Ok(u) => u,
-        Err(e) => return fail(me, e),
-    };
+) -> PageResult {
+    let units = units(st, me).await.page(me)?;
     let tr = me.ctx.tr();
     let view = NewHouseholdPage {
         tr,
@@ -608,7 +590,7 @@ async fn new_page(
         address: f.address,
         errs,
     };
-    render(&view, status)
+    Ok(render(&view, status))
 }
 
 #[derive(Deserialize)]
@@ -621,10 +603,8 @@ pub async fn new_form(
     State(st): State<AppState>,
     me: SignedIn,
     Query(q): Query<NewParams>,
-) -> Response {
-    if let Err(e) = require_write(&me) {
-        return fail(&me, e);
-    }
+) -> PageResult {
+    me.require(Permission::WriteRegister)?;
     let village = q
         .village
         .filter(|v| me.scope.covers(v.trim()))
@@ -643,10 +623,8 @@ pub async fn create(
     State(st): State<AppState>,
     me: SignedIn,
     Form(f): Form<HouseholdForm>,
-) -> Response {
-    if let Err(e) = change_allowed(&me, &f.csrf) {
-        return fail(&me, e);
-    }
+) -> PageResult {
+    me.change_allowed(&f.csrf, Permission::WriteRegister)?;
     let lang = me.ctx.lang;
     let known = ["village_code", "number", "address"];
     let valid = match NewHousehold::validate(&f.village_code, &f.number, &f.address, f.flags()) {
@@ -656,32 +634,26 @@ pub async fn create(
             return new_page(&st, &me, f, errs, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    let (db, scope) = (st.db.clone(), me.scope.clone());
     let cid = client_id(&f.client_id);
-    let res = blocking(move || {
-        let id = match cid {
-            Some(c)
-                if register::client_id_use(
-                    &db,
-                    &scope,
-                    register::ClientIdTable::Household,
-                    &c,
-                )? != register::ClientIdUse::Elsewhere =>
-            {
-                Some(c)
-            }
-            _ => None,
-        };
-        register::create_household(&db, &scope, id.as_deref(), &valid)
-    })
-    .await;
+    // The store checks the client id (a retry answers the first record);
+    // refused fields come back to the form.
+    let res = me
+        .run(&st, move |db, scope| {
+            Ok(register::create_household(
+                db,
+                scope,
+                cid.as_deref(),
+                &valid,
+            ))
+        })
+        .await?;
     match res {
-        Ok(h) => see_other(&format!("/households/{}", h.id)),
-        Err(WebError::Invalid(fields)) => {
+        Ok((h, _)) => Ok(see_other(&format!("/households/{}", h.id))),
+        Err(StoreError::Invalid(fields)) => {
             let errs = Errors::from_fields(&fields, lang, &known, &[]);
             new_page(&st, &me, f, errs, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(e) => fail(&me, e),
+        Err(e) => Err(me.fail(e)),
     }
 }
 
@@ -722,32 +694,29 @@ pub async fn list(
     State(st): State<AppState>,
     me: SignedIn,
     Query(q): Query<ListParams>,
-) -> Response {
+) -> PageResult {
     let tr = me.ctx.tr();
     let page = page_number(q.page.as_deref());
     let village = q
         .village
         .map(|v| v.trim().chars().take(12).collect::<String>())
         .filter(|v| !v.is_empty());
-    let (db, scope, v) = (st.db.clone(), me.scope.clone(), village.clone());
-    let res = blocking(move || {
-        let units = hearth_store::orgs::list(&db, &scope)?;
-        let rows = register::list_households(
-            &db,
-            &scope,
-            &ListFilter {
-                village_code: v,
-                limit: LIST_PAGE + 1,
-                offset: (page - 1) * LIST_PAGE,
-            },
-        )?;
-        Ok((units, rows))
-    })
-    .await;
-    let (units, mut rows) = match res {
-        Ok(x) => x,
-        Err(e) => return fail(&me, e),
-    };
+    let v = village.clone();
+    let (units, mut rows) = me
+        .run(&st, move |db, scope| {
+            let units = hearth_store::orgs::list(db, scope)?;
+            let rows = register::list_households(
+                db,
+                scope,
+                &ListFilter {
+                    village_code: v,
+                    limit: LIST_PAGE + 1,
+                    offset: (page - 1) * LIST_PAGE,
+                },
+            )?;
+            Ok((units, rows))
+        })
+        .await?;
     let more = rows.len() as i64 > LIST_PAGE;
     rows.truncate(LIST_PAGE as usize);
     let village = village.unwrap_or_default();
@@ -771,5 +740,5 @@ pub async fn list(
         next: more.then(|| link(page + 1)),
         village,
     };
-    render(&view, StatusCode::OK)
+    Ok(render(&view, StatusCode::OK))
 }

@@ -1,12 +1,23 @@
 //! The register's screens (一户式管理): org tree, search, household, person
 //! and birth-registration pages.
 //!
-//! Handlers stay thin: check the CSRF token of a form, ask the store (on a
-//! blocking thread, always with the caller's `Scope`) whether the record is
-//! visible at all — a record outside the scope is 404 before any form is
-//! looked at — then validate through `core`, call the store and render.
-//! Lists show masked ID numbers and phones only; a full value is shown by
-//! the person page's "show" buttons, which the store audits.
+//! - `orgs`: `GET /orgs` (the org tree with counts).
+//! - `search`: `GET /search` (the one search box, masked hits).
+//! - `person`: `GET /persons/{id}` (the person page, with each workflow's
+//!   panel through `crate::PERSON_PANELS`), reveal, linking a spouse.
+//! - `person_form`: `GET/POST /persons/new`, `GET/POST /persons/{id}/edit`.
+//! - `household`: the household page, its edit form and members, the new
+//!   household form and a village's household list.
+//! - `registration`: birth registrations from the person page and the
+//!   annual-review work list.
+//! - `api/`: the register's JSON API.
+//!
+//! Handlers stay thin and return `PageResult`: check the CSRF token of a
+//! form, ask the store (`me.run`, always with the caller's `Scope`) whether
+//! the record is visible at all — a record outside the scope is 404 before
+//! any form is looked at — then validate through `core`, call the store and
+//! render. Lists show masked ID numbers and phones only; a full value is
+//! shown by the person page's "show" buttons, which the store audits.
 
 use crate::AppState;
 use axum::Router;
@@ -16,6 +27,7 @@ pub mod api;
 mod household;
 mod orgs;
 mod person;
+mod person_form;
 mod registration;
 mod search;
 
@@ -24,7 +36,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/orgs", get(orgs::tree))
         .route("/search", get(search::search))
-        .route("/persons/new", get(person::new_form).post(person::create))
+        .route(
+            "/persons/new",
+            get(person_form::new_form).post(person_form::create),
+        )
         .route("/persons/{id}", get(person::show))
         .route(
             "/persons/{id}/reveal",
@@ -32,7 +47,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/persons/{id}/edit",
-            get(person::edit_form).post(person::edit),
+            get(person_form::edit_form).post(person_form::edit),
         )
         .route(
             "/persons/{id}/couples",
@@ -76,16 +91,11 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-// The register's pages share the kit's helpers; these re-exports keep the
-// module's files short.
-pub(crate) use crate::kit::form::{
-    DiffRow, Errors, Opt, client_id, options, page_number, path_id, version_of,
-};
-pub(crate) use crate::kit::labels::{
-    marital_label, registration_status_label as status_label, relation_label, relation_options,
-    sex_label,
-};
-pub(crate) use crate::kit::legacy::{blocking, change_allowed, fail, require_write};
+// Transitional: other workflows' pages still import these kit helpers
+// through here; the register's own files import the kit directly. Remove
+// once nothing uses them.
+pub(crate) use crate::kit::form::{Errors, Opt, client_id, options, path_id, version_of};
+pub(crate) use crate::kit::legacy::{blocking, fail};
 pub(crate) use crate::kit::org::{names, village_options};
 pub(crate) use crate::kit::page::see_other;
 pub(crate) use crate::kit::params::{encode, tx};

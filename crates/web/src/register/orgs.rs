@@ -2,15 +2,13 @@
 //! resident and 15–49 women counts, only inside the caller's subtree (the
 //! units above it are shown as its context, counted over the subtree only).
 
-use super::{blocking, fail};
 use crate::AppState;
 use crate::i18n::Tr;
-use crate::kit::page::{other_lang, render};
+use crate::kit::page::{PageResult, other_lang, render};
 use crate::session::{Me, SignedIn};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
 use hearth_store::orgs::{OrgCounts, OrgRow};
 use std::collections::HashMap;
 
@@ -82,28 +80,25 @@ pub(crate) fn tree_of(units: &[OrgRow], counts: &[OrgCounts], tr: Tr) -> Vec<Nod
 }
 
 /// `GET /orgs`.
-pub async fn tree(State(st): State<AppState>, me: SignedIn) -> Response {
-    let db = st.db.clone();
-    let scope = me.scope.clone();
-    let res = blocking(move || {
-        let counts = hearth_store::orgs::village_counts(&db, &scope, hearth_core::dates::today())?;
-        let units = hearth_store::orgs::list(&db, &scope)?;
-        Ok((units, counts))
-    })
-    .await;
-    match res {
-        Ok((units, counts)) => render(
-            &OrgsPage {
-                tr: me.ctx.tr(),
-                me: Some(me.me()),
-                other_lang: other_lang(me.ctx.lang),
-                roots: tree_of(&units, &counts, me.ctx.tr()),
-                can_write: me.scope.can(hearth_core::scope::Permission::WriteRegister),
-            },
-            StatusCode::OK,
-        ),
-        Err(e) => fail(&me, e),
-    }
+pub async fn tree(State(st): State<AppState>, me: SignedIn) -> PageResult {
+    let (units, counts) = me
+        .run(&st, move |db, scope| {
+            let counts =
+                hearth_store::orgs::village_counts(db, scope, hearth_core::dates::today())?;
+            let units = hearth_store::orgs::list(db, scope)?;
+            Ok((units, counts))
+        })
+        .await?;
+    Ok(render(
+        &OrgsPage {
+            tr: me.ctx.tr(),
+            me: Some(me.me()),
+            other_lang: other_lang(me.ctx.lang),
+            roots: tree_of(&units, &counts, me.ctx.tr()),
+            can_write: me.scope.can(hearth_core::scope::Permission::WriteRegister),
+        },
+        StatusCode::OK,
+    ))
 }
 
 #[cfg(test)]

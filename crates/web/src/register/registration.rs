@@ -3,24 +3,23 @@
 //! registrations due for review — masked, inside the scope, audited.
 
 use super::person::{PersonExtras, RegValues, show_person};
-use super::{
-    Errors, blocking, change_allowed, fail, names, page_number, path_id, require_write, see_other,
-    tx,
-};
 use crate::AppState;
-use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::kit::page::{other_lang, render};
+use crate::kit::form::{Errors, page_number, path_id, version_of};
+use crate::kit::org::names;
+use crate::kit::page::{OrPage, PageFail, PageResult, other_lang, render, see_other};
+use crate::kit::params::tx;
 use crate::session::{Me, SignedIn};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use chrono::Datelike;
 use hearth_core::Reason;
 use hearth_core::dates::{fmt_date, parse_date, today};
 use hearth_core::registration::{NewRegistration, RegistrationStatus};
+use hearth_core::scope::Permission;
+use hearth_store::StoreError;
 use hearth_store::register::{self, ScreenEntity};
 use serde::Deserialize;
 
@@ -55,19 +54,13 @@ pub async fn create(
     me: SignedIn,
     Path(id): Path<String>,
     Form(f): Form<CreateForm>,
-) -> Response {
-    if let Err(e) = change_allowed(&me, &f.csrf) {
-        return fail(&me, e);
-    }
-    let id = match path_id(&id) {
-        Ok(id) => id.to_string(),
-        Err(e) => return fail(&me, e),
-    };
-    let (db, scope, cid) = (st.db.clone(), me.scope.clone(), id.clone());
-    let couple = match blocking(move || register::get_couple(&db, &scope, &cid)).await {
-        Ok(c) => c,
-        Err(e) => return fail(&me, e),
-    };
+) -> PageResult {
+    me.change_allowed(&f.csrf, Permission::WriteRegister)?;
+    let id = path_id(&id).page(&me)?.to_string();
+    let cid = id.clone();
+    let couple = me
+        .run(&st, move |db, scope| register::get_couple(db, scope, &cid))
+        .await?;
     let person = return_to(&f.from, &couple);
     let lang = me.ctx.lang;
     let known = ["child_order", "number", "issued_on"];
@@ -104,14 +97,20 @@ pub async fn create(
             return show_person(&st, &me, &person, back(errs)).await;
         }
     };
-    let (db, scope, cid) = (st.db.clone(), me.scope.clone(), id.clone());
-    match blocking(move || register::create_registration(&db, &scope, &cid, &valid)).await {
-        Ok(r) => see_other(&format!("/persons/{person}#reg-{}", r.id)),
-        Err(WebError::Invalid(fields)) => {
+    let cid = id.clone();
+    // Refused fields come back to the person page's form.
+    let res = me
+        .run(&st, move |db, scope| {
+            Ok(register::create_registration(db, scope, &cid, &valid))
+        })
+        .await?;
+    match res {
+        Ok(r) => Ok(see_other(&format!("/persons/{person}#reg-{}", r.id))),
+        Err(StoreError::Invalid(fields)) => {
             let errs = Errors::from_fields(&fields, lang, &known, &[]);
             show_person(&st, &me, &person, back(errs)).await
         }
-        Err(e) => fail(&me, e),
+        Err(e) => Err(me.fail(e)),
     }
 }
 
@@ -120,36 +119,26 @@ pub async fn back_to_couple(
     State(st): State<AppState>,
     me: SignedIn,
     Path(id): Path<String>,
-) -> Response {
-    let id = match path_id(&id) {
-        Ok(id) => id.to_string(),
-        Err(e) => return fail(&me, e),
-    };
-    let (db, scope) = (st.db.clone(), me.scope.clone());
-    match blocking(move || register::get_couple(&db, &scope, &id)).await {
-        Ok(c) => see_other(&format!("/persons/{}", c.wife_id)),
-        Err(e) => fail(&me, e),
-    }
+) -> PageResult {
+    let id = path_id(&id).page(&me)?.to_string();
+    let c = me
+        .run(&st, move |db, scope| register::get_couple(db, scope, &id))
+        .await?;
+    Ok(see_other(&format!("/persons/{}", c.wife_id)))
 }
 
 /// `GET /registrations/{id}`: the registration on its wife's page (the
 /// read is audited by `get_registration`).
-pub async fn show(State(st): State<AppState>, me: SignedIn, Path(id): Path<String>) -> Response {
-    let id = match path_id(&id) {
-        Ok(id) => id.to_string(),
-        Err(e) => return fail(&me, e),
-    };
-    let (db, scope) = (st.db.clone(), me.scope.clone());
-    let res = blocking(move || {
-        register::get_registration(&db, &scope, &id)?;
-        let c = register::registration_couple(&db, &scope, &id)?;
-        Ok((id, c))
-    })
-    .await;
-    match res {
-        Ok((id, c)) => see_other(&format!("/persons/{}#reg-{id}", c.wife_id)),
-        Err(e) => fail(&me, e),
-    }
+pub async fn show(State(st): State<AppState>, me: SignedIn, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id).page(&me)?.to_string();
+    let rid = id.clone();
+    let c = me
+        .run(&st, move |db, scope| {
+            register::get_registration(db, scope, &rid)?;
+            register::registration_couple(db, scope, &rid)
+        })
+        .await?;
+    Ok(see_other(&format!("/persons/{}#reg-{id}", c.wife_id)))
 }
 
 /// The common start of a registration POST: CSRF, a role that writes, a
@@ -161,16 +150,17 @@ async fn start(
     csrf: &str,
     id: &str,
     from: &str,
-) -> Result<(String, String), WebError> {
-    me.check_csrf(csrf)?;
-    let id = path_id(id)?.to_string();
-    require_write(me)?;
-    let (db, scope, rid) = (st.db.clone(), me.scope.clone(), id.clone());
-    let couple = blocking(move || {
-        register::version_in_scope(&db, &scope, ScreenEntity::Registration, &rid)?;
-        register::registration_couple(&db, &scope, &rid)
-    })
-    .await?;
+) -> Result<(String, String), PageFail> {
+    me.check_csrf(csrf).page(me)?;
+    let id = path_id(id).page(me)?.to_string();
+    me.require(Permission::WriteRegister)?;
+    let rid = id.clone();
+    let couple = me
+        .run(st, move |db, scope| {
+            register::version_in_scope(db, scope, ScreenEntity::Registration, &rid)?;
+            register::registration_couple(db, scope, &rid)
+        })
+        .await?;
     Ok((id, return_to(from, &couple)))
 }
 
@@ -193,11 +183,8 @@ pub async fn review(
     me: SignedIn,
     Path(id): Path<String>,
     Form(f): Form<ReviewForm>,
-) -> Response {
-    let (id, person) = match start(&st, &me, &f.csrf, &id, &f.from).await {
-        Ok(x) => x,
-        Err(e) => return fail(&me, e),
-    };
+) -> PageResult {
+    let (id, person) = start(&st, &me, &f.csrf, &id, &f.from).await?;
     let lang = me.ctx.lang;
     let back = |errs: Errors, status: StatusCode| PersonExtras {
         review: Some((id.clone(), f.on.clone(), errs)),
@@ -226,11 +213,17 @@ pub async fn review(
             .await;
         }
     };
-    let (db, scope, rid) = (st.db.clone(), me.scope.clone(), id.clone());
-    let version = super::version_of(&f.version);
-    match blocking(move || register::review_registration(&db, &scope, &rid, version, on)).await {
-        Ok(_) => see_other(&format!("/persons/{person}#reg-{id}")),
-        Err(WebError::Invalid(fields)) => {
+    let rid = id.clone();
+    let version = version_of(&f.version);
+    // Refused fields and a stale version come back to the person page.
+    let res = me
+        .run(&st, move |db, scope| {
+            Ok(register::review_registration(db, scope, &rid, version, on))
+        })
+        .await?;
+    match res {
+        Ok(_) => Ok(see_other(&format!("/persons/{person}#reg-{id}"))),
+        Err(StoreError::Invalid(fields)) => {
             let errs = Errors::from_fields(&fields, lang, &["on"], &[]);
             show_person(
                 &st,
@@ -240,12 +233,12 @@ pub async fn review(
             )
             .await
         }
-        Err(WebError::Conflict { .. }) => {
+        Err(StoreError::Conflict { .. }) => {
             let mut x = back(Errors::default(), StatusCode::CONFLICT);
             x.notice = Some(tx(lang, "screens.conflict.registration"));
             show_person(&st, &me, &person, x).await
         }
-        Err(e) => fail(&me, e),
+        Err(e) => Err(me.fail(e)),
     }
 }
 
@@ -267,11 +260,8 @@ pub async fn cancel(
     me: SignedIn,
     Path(id): Path<String>,
     Form(f): Form<CancelForm>,
-) -> Response {
-    let (id, person) = match start(&st, &me, &f.csrf, &id, &f.from).await {
-        Ok(x) => x,
-        Err(e) => return fail(&me, e),
-    };
+) -> PageResult {
+    let (id, person) = start(&st, &me, &f.csrf, &id, &f.from).await?;
     let lang = me.ctx.lang;
     let back = |errs: Errors, status: StatusCode| PersonExtras {
         cancel: Some((id.clone(), f.reason.clone(), errs)),
@@ -288,27 +278,23 @@ pub async fn cancel(
         )
         .await;
     }
-    let (db, scope, rid, reason) = (
-        st.db.clone(),
-        me.scope.clone(),
-        id.clone(),
-        f.reason.clone(),
-    );
-    let version = super::version_of(&f.version);
-    let res = blocking(move || {
-        register::set_registration_status(
-            &db,
-            &scope,
-            &rid,
-            version,
-            RegistrationStatus::Cancelled,
-            Some(&reason),
-        )
-    })
-    .await;
+    let (rid, reason) = (id.clone(), f.reason.clone());
+    let version = version_of(&f.version);
+    let res = me
+        .run(&st, move |db, scope| {
+            Ok(register::set_registration_status(
+                db,
+                scope,
+                &rid,
+                version,
+                RegistrationStatus::Cancelled,
+                Some(&reason),
+            ))
+        })
+        .await?;
     match res {
-        Ok(_) => see_other(&format!("/persons/{person}#reg-{id}")),
-        Err(WebError::Invalid(fields)) => {
+        Ok(_) => Ok(see_other(&format!("/persons/{person}#reg-{id}"))),
+        Err(StoreError::Invalid(fields)) => {
             let errs = Errors::from_fields(&fields, lang, &["reason"], &[]);
             show_person(
                 &st,
@@ -318,12 +304,12 @@ pub async fn cancel(
             )
             .await
         }
-        Err(WebError::Conflict { .. }) => {
+        Err(StoreError::Conflict { .. }) => {
             let mut x = back(Errors::default(), StatusCode::CONFLICT);
             x.notice = Some(tx(lang, "screens.conflict.registration"));
             show_person(&st, &me, &person, x).await
         }
-        Err(e) => fail(&me, e),
+        Err(e) => Err(me.fail(e)),
     }
 }
 
@@ -365,23 +351,23 @@ const DUE_PAGE: i64 = 50;
 /// falls this year or earlier, inside the scope. A work list for the
 /// signed-in staff, never a public list: names with masked ID numbers,
 /// and its reading is audited.
-pub async fn due(State(st): State<AppState>, me: SignedIn, Query(q): Query<DueParams>) -> Response {
+pub async fn due(
+    State(st): State<AppState>,
+    me: SignedIn,
+    Query(q): Query<DueParams>,
+) -> PageResult {
     let lang = me.ctx.lang;
     let page = page_number(q.page.as_deref());
     let t = today();
     let by = chrono::NaiveDate::from_ymd_opt(t.year(), 12, 31).unwrap_or(t);
-    let (db, scope) = (st.db.clone(), me.scope.clone());
-    let res = blocking(move || {
-        let (rows, total) =
-            register::registrations_due(&db, &scope, by, DUE_PAGE, (page - 1) * DUE_PAGE)?;
-        let units = hearth_store::orgs::list(&db, &scope)?;
-        Ok((rows, total, units))
-    })
-    .await;
-    let (rows, total, units) = match res {
-        Ok(x) => x,
-        Err(e) => return fail(&me, e),
-    };
+    let (rows, total, units) = me
+        .run(&st, move |db, scope| {
+            let (rows, total) =
+                register::registrations_due(db, scope, by, DUE_PAGE, (page - 1) * DUE_PAGE)?;
+            let units = hearth_store::orgs::list(db, scope)?;
+            Ok((rows, total, units))
+        })
+        .await?;
     let village_names = names(&units);
     let today_s = fmt_date(t);
     let link = |n: i64| format!("/registrations?due=1&page={n}");
@@ -414,5 +400,5 @@ pub async fn due(State(st): State<AppState>, me: SignedIn, Query(q): Query<DuePa
         prev: (page > 1).then(|| link(page - 1)),
         next: (page * DUE_PAGE < total).then(|| link(page + 1)),
     };
-    render(&view, StatusCode::OK)
+    Ok(render(&view, StatusCode::OK))
 }

@@ -1,15 +1,17 @@
 //! The search box (人员查询): name prefix, pinyin initials, resident ID,
 //! phone or household number, 20 hits a page, masked values only.
 
-use super::{Errors, blocking, encode, fail, names, page_number, sex_label};
 use crate::AppState;
 use crate::i18n::Tr;
-use crate::kit::page::{other_lang, render};
+use crate::kit::form::{Errors, page_number};
+use crate::kit::labels::sex_label;
+use crate::kit::org::names;
+use crate::kit::page::{PageResult, other_lang, render};
+use crate::kit::params::encode;
 use crate::session::{Me, SignedIn};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use hearth_store::search::{DEFAULT_LIMIT, SearchQuery};
 use serde::Deserialize;
 
@@ -59,7 +61,7 @@ pub async fn search(
     State(st): State<AppState>,
     me: SignedIn,
     Query(params): Query<SearchParams>,
-) -> Response {
+) -> PageResult {
     let lang = me.ctx.lang;
     let q = params.q.unwrap_or_default().trim().to_string();
     let village = params
@@ -70,36 +72,32 @@ pub async fn search(
         .take(12)
         .collect::<String>();
     let page = page_number(params.page.as_deref());
-    let db = st.db.clone();
-    let scope = me.scope.clone();
     let text = q.clone();
     let v = village.clone();
-    let res = blocking(move || {
-        let units = hearth_store::orgs::list(&db, &scope)?;
-        if text.is_empty() {
-            return Ok((units, Ok(None)));
-        }
-        let found = hearth_store::search::search_persons(
-            &db,
-            &scope,
-            &SearchQuery {
-                text,
-                village_code: (!v.is_empty()).then_some(v),
-                limit: DEFAULT_LIMIT,
-                offset: (page - 1) * DEFAULT_LIMIT,
-            },
-        );
-        match found {
-            Ok(p) => Ok((units, Ok(Some(p)))),
-            Err(hearth_store::StoreError::Invalid(f)) => Ok((units, Err(f))),
-            Err(e) => Err(e),
-        }
-    })
-    .await;
-    let (units, found) = match res {
-        Ok(x) => x,
-        Err(e) => return fail(&me, e),
-    };
+    // A refused search text is shown beside the box, so it is matched here.
+    let (units, found) = me
+        .run(&st, move |db, scope| {
+            let units = hearth_store::orgs::list(db, scope)?;
+            if text.is_empty() {
+                return Ok((units, Ok(None)));
+            }
+            let found = hearth_store::search::search_persons(
+                db,
+                scope,
+                &SearchQuery {
+                    text,
+                    village_code: (!v.is_empty()).then_some(v),
+                    limit: DEFAULT_LIMIT,
+                    offset: (page - 1) * DEFAULT_LIMIT,
+                },
+            );
+            match found {
+                Ok(p) => Ok((units, Ok(Some(p)))),
+                Err(hearth_store::StoreError::Invalid(f)) => Ok((units, Err(f))),
+                Err(e) => Err(e),
+            }
+        })
+        .await?;
     let village_names = names(&units);
     let mut view = SearchPage {
         tr: me.ctx.tr(),
@@ -162,5 +160,5 @@ pub async fn search(
         // Past the last page: nothing wrong, just nothing there.
         view.prev = Some(format!("/search?q={}&page=1", encode(&q)));
     }
-    render(&view, status)
+    Ok(render(&view, status))
 }

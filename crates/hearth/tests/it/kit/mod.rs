@@ -194,7 +194,8 @@ pub fn add_resident(
     )
     .unwrap_or_else(|e| panic!("{e:?}"));
     let h = hearth_store::register::create_household(db, &sys, None, &h)
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap_or_else(|e| panic!("{e}"))
+        .0;
     // Odd sequence numbers are men's, even ones women's.
     let n = if sex == "1" { seq * 2 + 1 } else { seq * 2 };
     let p = PersonInput {
@@ -208,6 +209,7 @@ pub fn add_resident(
     .unwrap_or_else(|e| panic!("{e:?}"));
     hearth_store::register::create_person(db, &sys, None, &p, Some(&h.id))
         .unwrap_or_else(|e| panic!("{e}"))
+        .0
 }
 
 /// A woman of reproductive age (born 1996) in `village`; see [`add_resident`].
@@ -234,7 +236,8 @@ pub(crate) fn family(db: &hearth_store::Db, village: &str, n: u16, number: &str)
     )
     .unwrap_or_else(|e| panic!("{e:?}"));
     let h = hearth_store::register::create_household(db, &Scope::system("test"), None, &nh)
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap_or_else(|e| panic!("{e}"))
+        .0;
     let wife = hearth_store::register::create_person(
         db,
         &Scope::system("test"),
@@ -242,7 +245,8 @@ pub(crate) fn family(db: &hearth_store::Db, village: &str, n: u16, number: &str)
         &person("王秀兰", &rid(1992, n * 2), village),
         Some(&h.id),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap_or_else(|e| panic!("{e}"))
+    .0;
     let husband = hearth_store::register::create_person(
         db,
         &Scope::system("test"),
@@ -250,7 +254,8 @@ pub(crate) fn family(db: &hearth_store::Db, village: &str, n: u16, number: &str)
         &person("赵建国", &rid(1990, n * 2 + 1), village),
         Some(&h.id),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap_or_else(|e| panic!("{e}"))
+    .0;
     let couple = hearth_store::register::create_couple(
         db,
         &Scope::system("test"),
@@ -276,4 +281,33 @@ pub(crate) fn family(db: &hearth_store::Db, village: &str, n: u16, number: &str)
         couple: couple.id,
         registration: r.id,
     }
+}
+
+/// The system scope seeding and checks run with.
+pub fn sys() -> Scope {
+    Scope::system("test")
+}
+
+/// An auditor of the county, who reads the whole audit trail.
+pub fn auditor() -> Scope {
+    Scope::for_user("a", "auditor", Role::Auditor, "370404", false, "x")
+}
+
+/// Runs store work from a test's async block: the PostgreSQL client
+/// starts its own runtime, which must not happen on a runtime thread.
+pub fn sync<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
+}
+
+/// The audit trail (up to 1000 entries), as an auditor reads it.
+pub fn audit_trail(db: &Db) -> Vec<hearth_store::audit::AuditEntry> {
+    hearth_store::audit::list(
+        db,
+        &auditor(),
+        &hearth_store::audit::AuditFilter {
+            limit: 1000,
+            ..hearth_store::audit::AuditFilter::default()
+        },
+    )
+    .unwrap()
 }

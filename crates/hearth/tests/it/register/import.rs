@@ -8,17 +8,14 @@ use hearth_store::bulk::{self, ImportSummary};
 use hearth_store::register::{self, PersonFilter};
 
 fn run(db: &hearth_store::Db, scope: &Scope, csv: &str, dry_run: bool) -> ImportSummary {
-    let mut r = Reader::from_bytes("persons.csv", csv.as_bytes().to_vec())
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    bulk::import_persons(db, scope, &mut r, today(), Lang::Zh, dry_run, &mut |_| {})
-        .unwrap_or_else(|e| panic!("{e}"))
+    let mut r = Reader::from_bytes("persons.csv", csv.as_bytes().to_vec()).unwrap();
+    bulk::import_persons(db, scope, &mut r, today(), Lang::Zh, dry_run, &mut |_| {}).unwrap()
 }
 
 fn count(db: &hearth_store::Db, table: &str) -> i64 {
     db.read(|tx| {
-        Ok(tx
-            .query_one(&format!("SELECT COUNT(*) FROM {table}"), &[])?
-            .i64(0))
+        tx.query_one(&format!("SELECT COUNT(*) FROM {table}"), &[])?
+            .int(0)
     })
     .unwrap_or(-1)
 }
@@ -98,8 +95,8 @@ both!(reimport_creates_no_duplicates_and_updates_changes, |kind| {
     assert_eq!(count(&t.db, "person"), 4);
     assert_eq!(count(&t.db, "household"), 2);
     // Members are linked to their household and the head is recorded.
-    let hv = t.db.read(|tx| Ok(tx.query_one(
-        "SELECT COUNT(*) FROM household h JOIN person p ON p.id = h.head_person_id WHERE p.name = '王建国'", &[])?.i64(0)));
+    let hv = t.db.read(|tx| tx.query_one(
+        "SELECT COUNT(*) FROM household h JOIN person p ON p.id = h.head_person_id WHERE p.name = '王建国'", &[])?.int(0));
     assert_eq!(hv.ok(), Some(1));
     let again = run(&t.db, &sys, &good_file(), false);
     assert_eq!(
@@ -121,7 +118,7 @@ both!(reimport_creates_no_duplicates_and_updates_changes, |kind| {
         resident_id: Some(rid(1960, 44)),
         ..PersonFilter::default()
     };
-    let p = register::list_persons(&t.db, &sys, &f).unwrap_or_else(|e| panic!("{e}"));
+    let p = register::list_persons(&t.db, &sys, &f).unwrap();
     assert_eq!(
         p.first().map(|p| (p.phone.clone(), p.version)),
         Some((Some("13700001111".into()), 2))
@@ -140,9 +137,11 @@ both!(dry_run_writes_nothing, |kind| {
     // audited; the dry run's entry says so.
     assert_eq!(count(&t.db, "audit_log"), 2);
     let dry = t.db.read(|tx| {
-        Ok(tx
-            .query_one("SELECT COUNT(*) FROM audit_log WHERE action = 'import' AND detail LIKE '%(dry run)'", &[])?
-            .i64(0))
+        tx.query_one(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'import' AND detail LIKE '%(dry run)'",
+            &[],
+        )?
+        .int(0)
     });
     assert_eq!(dry.ok(), Some(1));
 });
@@ -173,8 +172,7 @@ both!(village_importer_cannot_touch_another_village, |kind| {
         resident_id: Some(rid(1960, 44)),
         ..PersonFilter::default()
     };
-    let p =
-        register::list_persons(&t.db, &Scope::system("t"), &f).unwrap_or_else(|e| panic!("{e}"));
+    let p = register::list_persons(&t.db, &Scope::system("t"), &f).unwrap();
     assert_eq!(
         p.first().map(|p| (p.village_code.clone(), p.version)),
         Some((V2.to_string(), 1))

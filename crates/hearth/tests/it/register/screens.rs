@@ -11,16 +11,10 @@ use hearth_core::household::{HouseholdFlags, NewHousehold};
 use hearth_core::id_number::mask_id;
 use hearth_core::person::{Person, PersonInput, Relation};
 use hearth_core::registration::{NewRegistration, RegistrationStatus};
-use hearth_core::scope::Scope;
 use hearth_core::user::Role;
-use hearth_store::audit::{AuditEntry, AuditFilter};
 use hearth_store::register;
 
 // ---- helpers (the sign-in ones as in pages.rs) --------------------------------------
-
-fn sys() -> Scope {
-    Scope::system("test")
-}
 
 fn add_person(
     db: &hearth_store::Db,
@@ -41,9 +35,10 @@ fn add_person(
         ..PersonInput::default()
     }
     .validate(today())
-    .unwrap_or_else(|e| panic!("{e:?}"));
+    .unwrap();
     register::create_person(db, &sys(), None, &p, household.map(|(h, _)| h))
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
+        .0
 }
 
 fn add_household(db: &hearth_store::Db, village: &str, number: &str) -> String {
@@ -53,39 +48,19 @@ fn add_household(db: &hearth_store::Db, village: &str, number: &str) -> String {
         "古邵镇某街 1 号",
         HouseholdFlags::default(),
     )
-    .unwrap_or_else(|e| panic!("{e:?}"));
+    .unwrap();
     register::create_household(db, &sys(), None, &h)
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
+        .0
         .id
 }
 
-/// Runs store work from the test's async block: the PostgreSQL client
-/// starts its own runtime, which must not happen on a runtime thread.
-fn sync<T>(f: impl FnOnce() -> T) -> T {
-    tokio::task::block_in_place(f)
-}
-
 fn reload(db: &hearth_store::Db, id: &str) -> Person {
-    sync(|| register::get_person(db, &sys(), id)).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn trail(db: &hearth_store::Db) -> Vec<AuditEntry> {
-    let auditor = Scope::for_user("a", "auditor", Role::Auditor, "370404", false, "x");
-    sync(|| {
-        hearth_store::audit::list(
-            db,
-            &auditor,
-            &AuditFilter {
-                limit: 1000,
-                ..AuditFilter::default()
-            },
-        )
-    })
-    .unwrap_or_else(|e| panic!("{e}"))
+    sync(|| register::get_person(db, &sys(), id)).unwrap()
 }
 
 fn has_entry(db: &hearth_store::Db, action: &str, id: &str, detail: &str) -> bool {
-    trail(db).iter().any(|e| {
+    sync(|| audit_trail(db)).iter().any(|e| {
         e.action == action
             && e.entity_id.as_deref() == Some(id)
             && e.detail.as_deref() == Some(detail)
@@ -100,11 +75,9 @@ fn add_couple_with_registration(
     number: &str,
     issued: &str,
 ) -> (String, String) {
-    let c =
-        register::create_couple(db, &sys(), wife, husband, None).unwrap_or_else(|e| panic!("{e}"));
-    let r =
-        NewRegistration::validate(1, number, issued, today()).unwrap_or_else(|e| panic!("{e:?}"));
-    let r = register::create_registration(db, &sys(), &c.id, &r).unwrap_or_else(|e| panic!("{e}"));
+    let c = register::create_couple(db, &sys(), wife, husband, None).unwrap();
+    let r = NewRegistration::validate(1, number, issued, today()).unwrap();
+    let r = register::create_registration(db, &sys(), &c.id, &r).unwrap();
     (c.id, r.id)
 }
 
@@ -176,7 +149,7 @@ both!(screens_pinyin_search_finds_and_masks, |kind| {
     });
     // The search is on the trail by kind, never by its text.
     assert!(
-        trail(&t.db)
+        sync(|| audit_trail(&t.db))
             .iter()
             .any(|e| e.entity == "person_search" && e.detail.as_deref() == Some("initials"))
     );
@@ -339,8 +312,7 @@ both!(screens_outside_the_scope_is_not_found_everywhere, |kind| {
         (now.version, now.phone.as_deref()),
         (1, Some("13900000002"))
     );
-    let r =
-        sync(|| register::get_registration(&t.db, &sys(), &r2)).unwrap_or_else(|e| panic!("{e}"));
+    let r = sync(|| register::get_registration(&t.db, &sys(), &r2)).unwrap();
     assert_eq!((r.status, r.version), (RegistrationStatus::Current, 1));
     let ids = [
         p2.id.as_str(),
@@ -349,7 +321,7 @@ both!(screens_outside_the_scope_is_not_found_everywhere, |kind| {
         c2.as_str(),
         r2.as_str(),
     ];
-    let touched: Vec<_> = trail(&t.db)
+    let touched: Vec<_> = sync(|| audit_trail(&t.db))
         .into_iter()
         .filter(|e| e.username == "v01" && e.entity_id.as_deref().is_some_and(|i| ids.contains(&i)))
         .collect();
@@ -425,15 +397,18 @@ both!(screens_forms_without_the_csrf_token_are_refused, |kind| {
     let now = reload(&t.db, &p.id);
     assert_eq!((now.name.as_str(), now.version), ("张晓梅", 1));
     assert_eq!(now.household_id.as_deref(), Some(h.as_str()));
-    let hv = sync(|| register::get_household(&t.db, &sys(), &h)).unwrap_or_else(|e| panic!("{e}"));
+    let hv = sync(|| register::get_household(&t.db, &sys(), &h)).unwrap();
     assert_eq!(hv.household.version, 1);
-    let reg =
-        sync(|| register::get_registration(&t.db, &sys(), &r)).unwrap_or_else(|e| panic!("{e}"));
+    let reg = sync(|| register::get_registration(&t.db, &sys(), &r)).unwrap();
     assert_eq!(reg.status, RegistrationStatus::Current);
-    assert!(!trail(&t.db).iter().any(|e| e.action == "reveal"));
+    assert!(
+        !sync(|| audit_trail(&t.db))
+            .iter()
+            .any(|e| e.action == "reveal")
+    );
     assert!(
         sync(|| register::household_by_number(&t.db, &sys(), V1, "0002"))
-            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap()
             .is_none()
     );
 });
@@ -622,9 +597,13 @@ both!(screens_reveal_shows_the_full_value_and_audits_it, |kind| {
     });
     assert!(has_entry(&t.db, "reveal", &p.id, "resident_id"));
     assert!(has_entry(&t.db, "reveal", &p.id, "phone"));
-    assert!(trail(&t.db).iter().any(|e| e.action == "view"
-        && e.entity == "person"
-        && e.entity_id.as_deref() == Some(&p.id)));
+    assert!(
+        sync(|| audit_trail(&t.db))
+            .iter()
+            .any(|e| e.action == "view"
+                && e.entity == "person"
+                && e.entity_id.as_deref() == Some(&p.id))
+    );
 });
 
 both!(screens_household_members_add_move_remove, |kind| {
@@ -749,8 +728,7 @@ both!(screens_household_members_add_move_remove, |kind| {
         let now = reload(&t.db, &b.id);
         assert_eq!(now.household_id.as_deref(), Some(h2.as_str()));
         assert_eq!(now.relation, Some(Relation::Head));
-        let hv =
-            sync(|| register::get_household(&t.db, &sys(), &h2)).unwrap_or_else(|e| panic!("{e}"));
+        let hv = sync(|| register::get_household(&t.db, &sys(), &h2)).unwrap();
         assert_eq!(hv.household.head_person_id.as_deref(), Some(b.id.as_str()));
 
         // Remove her from household 0002.
@@ -766,8 +744,7 @@ both!(screens_household_members_add_move_remove, |kind| {
         assert_eq!(status, 303);
         let now = reload(&t.db, &b.id);
         assert_eq!((now.household_id, now.relation), (None, None));
-        let hv =
-            sync(|| register::get_household(&t.db, &sys(), &h2)).unwrap_or_else(|e| panic!("{e}"));
+        let hv = sync(|| register::get_household(&t.db, &sys(), &h2)).unwrap();
         assert_eq!(hv.household.head_person_id, None);
         assert!(hv.members.is_empty());
         // The head of household 0001 is untouched.
@@ -889,8 +866,7 @@ both!(screens_registration_create_review_cancel, |kind| {
         )
         .await;
         assert_eq!(status, 303);
-        let ctx = sync(|| register::person_context(&t.db, &sys(), &w.id))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let ctx = sync(|| register::person_context(&t.db, &sys(), &w.id)).unwrap();
         let couple = ctx.couples[0].couple.id.clone();
         let create = format!("/couples/{couple}/registrations");
         // Bad input: each message beside its field, nothing created.
@@ -928,8 +904,7 @@ both!(screens_registration_create_review_cancel, |kind| {
         .await;
         assert_eq!(status, 303);
         assert!(location.starts_with(&person), "{location}");
-        let ctx = sync(|| register::person_context(&t.db, &sys(), &w.id))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let ctx = sync(|| register::person_context(&t.db, &sys(), &w.id)).unwrap();
         let r = ctx.couples[0].registrations[0].clone();
         assert_eq!(
             (r.number.as_str(), r.review_due.as_str()),
@@ -954,8 +929,7 @@ both!(screens_registration_create_review_cancel, |kind| {
         )
         .await;
         assert_eq!(status, 303);
-        let now = sync(|| register::get_registration(&t.db, &sys(), &r.id))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let now = sync(|| register::get_registration(&t.db, &sys(), &r.id)).unwrap();
         let today_s = hearth_core::dates::fmt_date(today());
         assert_eq!(
             (now.last_reviewed_on.as_deref(), now.version),
@@ -998,8 +972,7 @@ both!(screens_registration_create_review_cancel, |kind| {
             field_block(&html, &format!("field-reason-{}", r.id)).contains("必填"),
             "{html}"
         );
-        let now = sync(|| register::get_registration(&t.db, &sys(), &r.id))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let now = sync(|| register::get_registration(&t.db, &sys(), &r.id)).unwrap();
         assert_eq!(now.status, RegistrationStatus::Current);
         let (status, _, _) = post(
             &c,
@@ -1015,8 +988,7 @@ both!(screens_registration_create_review_cancel, |kind| {
         )
         .await;
         assert_eq!(status, 303);
-        let now = sync(|| register::get_registration(&t.db, &sys(), &r.id))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let now = sync(|| register::get_registration(&t.db, &sys(), &r.id)).unwrap();
         assert_eq!(now.status, RegistrationStatus::Cancelled);
         assert_eq!(now.status_reason.as_deref(), Some("夫妻双方自愿放弃"));
 
@@ -1036,16 +1008,16 @@ both!(screens_registration_create_review_cancel, |kind| {
             .header("cookie", &s)
             .send()
             .await
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         assert_eq!(res.status(), 303);
     });
     assert!(
-        trail(&t.db)
+        sync(|| audit_trail(&t.db))
             .iter()
             .any(|e| e.entity == "birth_registration_due")
     );
     assert!(
-        trail(&t.db)
+        sync(|| audit_trail(&t.db))
             .iter()
             .any(|e| e.entity == "birth_registration" && e.detail.as_deref() == Some("review"))
     );

@@ -10,10 +10,11 @@ use hearth_store::register::{self, PersonFilter};
 use hearth_store::{StoreError, audit, migrate, users};
 
 fn household(db: &hearth_store::Db, scope: &Scope, village: &str, number: &str) -> String {
-    let h = NewHousehold::validate(village, number, "古邵镇1组", HouseholdFlags::default())
-        .unwrap_or_else(|e| panic!("{e:?}"));
+    let h =
+        NewHousehold::validate(village, number, "古邵镇1组", HouseholdFlags::default()).unwrap();
     register::create_household(db, scope, None, &h)
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
+        .0
         .id
 }
 
@@ -23,9 +24,8 @@ both!(migrations_run_from_empty_and_once, |kind| {
     assert_eq!(migrate::migrate(&t.db).ok(), Some(vec![]));
     let n =
         t.db.read(|tx| {
-            Ok(tx
-                .query_one("SELECT COUNT(*) FROM schema_migrations", &[])?
-                .i64(0))
+            tx.query_one("SELECT COUNT(*) FROM schema_migrations", &[])?
+                .int(0)
         })
         .ok();
     assert_eq!(n, Some(migrate::versions().len() as i64));
@@ -39,9 +39,8 @@ both!(migrations_run_from_empty_and_once, |kind| {
         "audit_log",
     ] {
         let r = t.db.read(|tx| {
-            Ok(tx
-                .query_one(&format!("SELECT COUNT(*) FROM {table}"), &[])?
-                .i64(0))
+            tx.query_one(&format!("SELECT COUNT(*) FROM {table}"), &[])?
+                .int(0)
         });
         assert_eq!(r.ok(), Some(0), "{table}");
     }
@@ -62,7 +61,8 @@ both!(
             &person("张晓梅", &rid(1990, 2), V1),
             Some(&h1),
         )
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap()
+        .0;
         let p2 = register::create_person(
             &t.db,
             &sys,
@@ -70,7 +70,8 @@ both!(
             &person("李秀英", &rid(1991, 4), V2),
             Some(&h2),
         )
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap()
+        .0;
         let v1 = village_scope(V1);
 
         // Own village: readable.
@@ -90,8 +91,7 @@ both!(
             register::get_household(&t.db, &v1, &h2),
             Err(StoreError::NotFound)
         ));
-        let listed = register::list_persons(&t.db, &v1, &PersonFilter::default())
-            .unwrap_or_else(|e| panic!("{e}"));
+        let listed = register::list_persons(&t.db, &v1, &PersonFilter::default()).unwrap();
         assert_eq!(
             listed.iter().map(|p| p.id.clone()).collect::<Vec<_>>(),
             vec![p1.id.clone()]
@@ -102,7 +102,7 @@ both!(
         };
         assert!(
             register::list_persons(&t.db, &v1, &by_id)
-                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap()
                 .is_empty()
         );
 
@@ -149,7 +149,7 @@ both!(
         );
 
         // Nothing of the other village changed.
-        let still = register::get_person(&t.db, &sys, &p2.id).unwrap_or_else(|e| panic!("{e}"));
+        let still = register::get_person(&t.db, &sys, &p2.id).unwrap();
         assert_eq!((still.name.as_str(), still.version), ("李秀英", 1));
 
         // An auditor cannot read the register at all.
@@ -173,7 +173,8 @@ both!(stale_edit_is_a_conflict_not_an_overwrite, |kind| {
     seed_orgs(&t.db);
     let v1 = village_scope(V1);
     let p = register::create_person(&t.db, &v1, None, &person("张晓梅", &rid(1990, 2), V1), None)
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap()
+        .0;
     let first = register::update_person(
         &t.db,
         &v1,
@@ -182,7 +183,7 @@ both!(stale_edit_is_a_conflict_not_an_overwrite, |kind| {
         &person("张小梅", &rid(1990, 2), V1),
         None,
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     assert_eq!(first.version, 2);
     assert!(first.change_seq > p.change_seq);
     // A second editor still holding version 1.
@@ -198,7 +199,7 @@ both!(stale_edit_is_a_conflict_not_an_overwrite, |kind| {
         matches!(stale, Err(StoreError::Conflict { current: 2 })),
         "{stale:?}"
     );
-    let now = register::get_person(&t.db, &v1, &p.id).unwrap_or_else(|e| panic!("{e}"));
+    let now = register::get_person(&t.db, &v1, &p.id).unwrap();
     assert_eq!(now.name, "张小梅");
 
     let h = household(&t.db, &v1, V1, "0009");
@@ -228,23 +229,26 @@ both!(duplicates_and_retries, |kind| {
     seed_orgs(&t.db);
     let v1 = village_scope(V1);
     let id = hearth_store::new_id();
-    let a = register::create_person(
+    let (a, first_retried) = register::create_person(
         &t.db,
         &v1,
         Some(&id),
         &person("张晓梅", &rid(1990, 2), V1),
         None,
     )
-    .unwrap_or_else(|e| panic!("{e}"));
-    // The same request retried (same client id): same record, no duplicate.
-    let b = register::create_person(
+    .unwrap();
+    assert!(!first_retried);
+    // The same request retried (same client id): same record, no duplicate,
+    // reported as a retry.
+    let (b, retried) = register::create_person(
         &t.db,
         &v1,
         Some(&id),
         &person("张晓梅", &rid(1990, 2), V1),
         None,
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
+    assert!(retried);
     assert_eq!((a.id.clone(), a.version), (b.id, b.version));
     // Another record with the same resident ID is refused on that field.
     let dup = register::create_person(&t.db, &v1, None, &person("张三", &rid(1990, 2), V1), None);
@@ -252,7 +256,7 @@ both!(duplicates_and_retries, |kind| {
         matches!(dup, Err(StoreError::Invalid(ref f)) if f[0].field == "resident_id" && f[0].reason == hearth_core::Reason::Duplicate)
     );
     let n = register::list_persons(&t.db, &v1, &PersonFilter::default())
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
         .len();
     assert_eq!(n, 1);
 });
@@ -265,8 +269,9 @@ both!(
         let v1 = village_scope(V1);
         let p =
             register::create_person(&t.db, &v1, None, &person("张晓梅", &rid(1990, 2), V1), None)
-                .unwrap_or_else(|e| panic!("{e}"));
-        register::get_person(&t.db, &v1, &p.id).unwrap_or_else(|e| panic!("{e}"));
+                .unwrap()
+                .0;
+        register::get_person(&t.db, &v1, &p.id).unwrap();
         let auditor = Scope::for_user(
             "a",
             "auditor",
@@ -279,7 +284,7 @@ both!(
             entity_id: Some(p.id.clone()),
             ..AuditFilter::default()
         };
-        let entries = audit::list(&t.db, &auditor, &f).unwrap_or_else(|e| panic!("{e}"));
+        let entries = audit::list(&t.db, &auditor, &f).unwrap();
         let mut actions: Vec<_> = entries
             .iter()
             .map(|e| (e.action.as_str(), e.username.as_str(), e.origin.as_str()))
@@ -315,18 +320,17 @@ both!(birth_registration_lifecycle, |kind| {
     let v1 = village_scope(V1);
     let wife =
         register::create_person(&t.db, &v1, None, &person("张晓梅", &rid(1995, 2), V1), None)
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap()
+            .0;
     let husband =
         register::create_person(&t.db, &v1, None, &person("王建国", &rid(1993, 3), V1), None)
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap()
+            .0;
     // A man cannot be the wife.
     assert!(register::create_couple(&t.db, &v1, &husband.id, &wife.id, None).is_err());
-    let c = register::create_couple(&t.db, &v1, &wife.id, &husband.id, None)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let r = NewRegistration::validate(1, "SY-0001", "2026-01-10", today())
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    let reg =
-        register::create_registration(&t.db, &v1, &c.id, &r).unwrap_or_else(|e| panic!("{e}"));
+    let c = register::create_couple(&t.db, &v1, &wife.id, &husband.id, None).unwrap();
+    let r = NewRegistration::validate(1, "SY-0001", "2026-01-10", today()).unwrap();
+    let reg = register::create_registration(&t.db, &v1, &c.id, &r).unwrap();
     assert_eq!(
         (reg.status, reg.review_due.as_str()),
         (RegistrationStatus::Current, "2027-01-10")
@@ -340,7 +344,7 @@ both!(birth_registration_lifecycle, |kind| {
         1,
         chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap_or_default(),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     assert_eq!(reviewed.review_due, "2027-11-01");
     let no_reason = register::set_registration_status(
         &t.db,
@@ -359,7 +363,7 @@ both!(birth_registration_lifecycle, |kind| {
         RegistrationStatus::Cancelled,
         Some("夫妻双方自愿放弃"),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     assert_eq!(cancelled.status_reason.as_deref(), Some("夫妻双方自愿放弃"));
     let again =
         register::set_registration_status(&t.db, &v1, &reg.id, 3, RegistrationStatus::Used, None);
@@ -388,7 +392,7 @@ both!(users_hash_passwords_and_change_sequence_grows, |kind| {
             named_access: false,
         },
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let (found, stored) = users::find_for_login(&t.db, "v01")
         .ok()
         .flatten()
@@ -449,7 +453,7 @@ fn town_scope_works_in_a_chinese_locale_database() {
         &person("张晓梅", &rid(1990, 2), V1),
         None,
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let town = Scope::for_user(
         "t",
         "town",
@@ -458,8 +462,7 @@ fn town_scope_works_in_a_chinese_locale_database() {
         false,
         "x",
     );
-    let seen = register::list_persons(&t.db, &town, &PersonFilter::default())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let seen = register::list_persons(&t.db, &town, &PersonFilter::default()).unwrap();
     assert_eq!(seen.len(), 1);
 }
 
@@ -477,7 +480,7 @@ fn with_relation(
         ..hearth_core::person::PersonInput::default()
     }
     .validate(today())
-    .unwrap_or_else(|e| panic!("{e:?}"))
+    .unwrap()
 }
 
 both!(editing_a_person_keeps_one_head_per_household, |kind| {
@@ -488,7 +491,7 @@ both!(editing_a_person_keeps_one_head_per_household, |kind| {
     let h2 = household(&t.db, &v1, V1, "0002");
     let head = |hh: &str| {
         register::get_household(&t.db, &v1, hh)
-            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap()
             .household
             .head_person_id
     };
@@ -499,7 +502,8 @@ both!(editing_a_person_keeps_one_head_per_household, |kind| {
         &with_relation("王建国", &rid(1970, 1), V1, "户主"),
         Some(&h),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap()
+    .0;
     let b = register::create_person(
         &t.db,
         &v1,
@@ -507,7 +511,8 @@ both!(editing_a_person_keeps_one_head_per_household, |kind| {
         &with_relation("张秀英", &rid(1972, 2), V1, "配偶"),
         Some(&h),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap()
+    .0;
     assert_eq!(head(&h), Some(a.id.clone()));
     // A second head in the same household is refused on the relation field.
     let two = register::update_person(
@@ -531,7 +536,7 @@ both!(editing_a_person_keeps_one_head_per_household, |kind| {
         &with_relation("王建国", &rid(1970, 1), V1, "户主"),
         Some(&h2),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     assert_eq!(head(&h), None);
     assert_eq!(head(&h2), Some(a.id.clone()));
     // Now the spouse can become head of the first household.
@@ -543,6 +548,6 @@ both!(editing_a_person_keeps_one_head_per_household, |kind| {
         &with_relation("张秀英", &rid(1972, 2), V1, "户主"),
         Some(&h),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     assert_eq!(head(&h), Some(b.id.clone()));
 });

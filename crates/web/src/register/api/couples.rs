@@ -1,10 +1,10 @@
 //! Couples of reproductive age (育龄夫妇): list, read, create.
 
-use super::dto::{CoupleDto, CouplePage, NewCoupleBody, VillageQuery};
+use super::dto::{CoupleDto, NewCoupleBody, VillageQuery};
 use crate::AppState;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::extract::{ApiJson, ApiPath, ApiQuery, Caller};
-use crate::kit::api::{created, paging, record, village_filter};
+use crate::kit::api::{Page, created, paging, record, village_filter};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -21,7 +21,7 @@ use hearth_store::register::{self, ListFilter};
     security(("bearer" = [])),
     params(VillageQuery),
     responses(
-        (status = 200, description = "Couples of your area by village", body = CouplePage),
+        (status = 200, description = "Couples of your area by village", body = Page<CoupleDto>),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Your role may not read the register", body = ErrorBody),
         (status = 422, description = "A bad limit or offset", body = ErrorBody),
@@ -31,7 +31,7 @@ pub async fn list_couples(
     State(st): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<VillageQuery>,
-) -> Result<Json<CouplePage>, ApiError> {
+) -> Result<Json<Page<CoupleDto>>, ApiError> {
     let (limit, offset) = paging(
         q.limit.as_deref(),
         q.offset.as_deref(),
@@ -48,7 +48,7 @@ pub async fn list_couples(
         .run(&st, move |db, scope| register::list_couples(db, scope, &f))
         .await
         .map_err(|e| caller.err(e))?;
-    Ok(Json(CouplePage {
+    Ok(Json(Page {
         items: rows.into_iter().map(CoupleDto::from).collect(),
         limit,
         offset,

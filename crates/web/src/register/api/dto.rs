@@ -198,14 +198,6 @@ pub struct HouseholdDetail {
     pub members: Vec<PersonListItem>,
 }
 
-/// A page of households.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HouseholdPage {
-    pub items: Vec<HouseholdDto>,
-    pub limit: i64,
-    pub offset: i64,
-}
-
 /// A new household.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewHouseholdBody {
@@ -458,14 +450,6 @@ impl From<Couple> for CoupleDto {
     }
 }
 
-/// A page of couples.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CouplePage {
-    pub items: Vec<CoupleDto>,
-    pub limit: i64,
-    pub offset: i64,
-}
-
 /// A new couple: a woman of your area and a man in the register.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewCoupleBody {
@@ -543,14 +527,6 @@ impl From<BirthRegistration> for RegistrationDto {
             change_seq: r.change_seq,
         }
     }
-}
-
-/// A page of birth registrations.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RegistrationPage {
-    pub items: Vec<RegistrationDto>,
-    pub limit: i64,
-    pub offset: i64,
 }
 
 /// A new birth registration for a couple of your area.

@@ -2,23 +2,20 @@
 //! client id), change and delete an empty one.
 
 use super::dto::{
-    HouseholdDetail, HouseholdDto, HouseholdPage, NewHouseholdBody, PersonListItem,
-    UpdateHouseholdBody, VillageQuery,
+    HouseholdDetail, HouseholdDto, NewHouseholdBody, PersonListItem, UpdateHouseholdBody,
+    VillageQuery,
 };
 use crate::AppState;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::extract::{ApiJson, ApiPath, ApiQuery, Caller, IfMatch};
-use crate::kit::api::{client_id, created, paging, record, village_filter};
+use crate::kit::api::{Page, client_id, created, paging, record, village_filter};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use hearth_core::Reason;
 use hearth_core::household::NewHousehold;
 use hearth_store::StoreError;
-use hearth_store::register::{
-    self, ClientIdTable, ClientIdUse, HouseholdDeletion, HouseholdView, ListFilter,
-};
+use hearth_store::register::{self, HouseholdDeletion, HouseholdView, ListFilter};
 
 fn detail(v: HouseholdView) -> HouseholdDetail {
     HouseholdDetail {
@@ -50,7 +47,7 @@ async fn conflict(st: &AppState, caller: &Caller, id: String) -> ApiError {
     security(("bearer" = [])),
     params(VillageQuery),
     responses(
-        (status = 200, description = "Households of your area by village and number", body = HouseholdPage),
+        (status = 200, description = "Households of your area by village and number", body = Page<HouseholdDto>),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Your role may not read the register", body = ErrorBody),
         (status = 422, description = "A bad limit or offset", body = ErrorBody),
@@ -60,7 +57,7 @@ pub async fn list_households(
     State(st): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<VillageQuery>,
-) -> Result<Json<HouseholdPage>, ApiError> {
+) -> Result<Json<Page<HouseholdDto>>, ApiError> {
     let (limit, offset) = paging(
         q.limit.as_deref(),
         q.offset.as_deref(),
@@ -79,7 +76,7 @@ pub async fn list_households(
         })
         .await
         .map_err(|e| caller.err(e))?;
-    Ok(Json(HouseholdPage {
+    Ok(Json(Page {
         items: rows.into_iter().map(HouseholdDto::from).collect(),
         limit,
         offset,
@@ -163,19 +160,7 @@ pub async fn create_household(
     };
     let (hh, existed) = caller
         .run(&st, move |db, scope| {
-            let existed = match &id {
-                Some(id) => match register::client_id_use(db, scope, ClientIdTable::Household, id)?
-                {
-                    ClientIdUse::Free => false,
-                    ClientIdUse::InScope => true,
-                    ClientIdUse::Elsewhere => {
-                        return Err(StoreError::field("id", Reason::Duplicate));
-                    }
-                },
-                None => false,
-            };
-            let hh = register::create_household(db, scope, id.as_deref(), &h)?;
-            Ok((hh, existed))
+            register::create_household(db, scope, id.as_deref(), &h)
         })
         .await
         .map_err(|e| caller.err(e))?;

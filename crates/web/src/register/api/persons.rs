@@ -14,10 +14,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use hearth_core::FieldError;
 use hearth_core::person::{Person, PersonInput};
-use hearth_core::{FieldError, Reason};
 use hearth_store::StoreError;
-use hearth_store::register::{self, ClientIdTable, ClientIdUse, PersonFilter};
+use hearth_store::register::{self, PersonFilter};
 use hearth_store::search::{self, RevealField, SearchQuery};
 
 /// The 409 of a stale change, with the person as they are now (masked).
@@ -237,19 +237,7 @@ pub async fn create_person(
     let household = village_filter(body.household_id.as_deref());
     let (p, existed) = caller
         .run(&st, move |db, scope| {
-            let existed = match &id {
-                Some(id) => match register::client_id_use(db, scope, ClientIdTable::Person, id)? {
-                    ClientIdUse::Free => false,
-                    ClientIdUse::InScope => true,
-                    ClientIdUse::Elsewhere => {
-                        return Err(StoreError::field("id", Reason::Duplicate));
-                    }
-                },
-                None => false,
-            };
-            let p =
-                register::create_person(db, scope, id.as_deref(), &valid, household.as_deref())?;
-            Ok((p, existed))
+            register::create_person(db, scope, id.as_deref(), &valid, household.as_deref())
         })
         .await
         .map_err(|e| caller.err(e))?;

@@ -1,14 +1,11 @@
 //! Birth registrations (生育登记): list, read, issue, the annual review
 //! (年审) and status changes (used, lapsed, cancelled).
 
-use super::dto::{
-    NewRegistrationBody, RegistrationDto, RegistrationPage, RegistrationQuery, ReviewBody,
-    StatusBody,
-};
+use super::dto::{NewRegistrationBody, RegistrationDto, RegistrationQuery, ReviewBody, StatusBody};
 use crate::AppState;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::extract::{ApiJson, ApiPath, ApiQuery, Caller, IfMatch};
-use crate::kit::api::{created, paging, record, village_filter};
+use crate::kit::api::{Page, created, paging, record, village_filter};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -61,7 +58,7 @@ async fn changed(
     security(("bearer" = [])),
     params(RegistrationQuery),
     responses(
-        (status = 200, description = "Registrations of your area by village and number", body = RegistrationPage),
+        (status = 200, description = "Registrations of your area by village and number", body = Page<RegistrationDto>),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Your role may not read the register", body = ErrorBody),
         (status = 422, description = "A bad status, limit or offset", body = ErrorBody),
@@ -71,7 +68,7 @@ pub async fn list_registrations(
     State(st): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<RegistrationQuery>,
-) -> Result<Json<RegistrationPage>, ApiError> {
+) -> Result<Json<Page<RegistrationDto>>, ApiError> {
     let (limit, offset) = paging(
         q.limit.as_deref(),
         q.offset.as_deref(),
@@ -103,7 +100,7 @@ pub async fn list_registrations(
         })
         .await
         .map_err(|e| caller.err(e))?;
-    Ok(Json(RegistrationPage {
+    Ok(Json(Page {
         items: rows.into_iter().map(RegistrationDto::from).collect(),
         limit,
         offset,
