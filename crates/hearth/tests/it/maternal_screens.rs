@@ -246,6 +246,7 @@ both!(maternal_screens_report_and_list_pregnancies, |kind| {
                 )
             })
             .unwrap_or_else(|e| panic!("{e}"))
+            .0
             .id
         };
         let (_, list) = get(&c, &base, &ts, "/pregnancies").await;
@@ -393,6 +394,7 @@ both!(maternal_screens_scope_and_roles, |kind| {
             today(),
         )
         .unwrap_or_else(|e| panic!("{e}"))
+        .0
         .id
     };
     let (base, rt) = spawn_app(t.db.clone());

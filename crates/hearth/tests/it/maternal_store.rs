@@ -9,7 +9,8 @@ use super::*;
 use chrono::NaiveDate;
 use hearth_core::person::{Relation, Sex};
 use hearth_core::pregnancy::{
-    BirthInput, CheckInput, DeathInput, OutcomeInput, PregnancyInput, Verification, VerifyInput,
+    BirthInput, CheckInput, DeathInput, Outcome, OutcomeInput, PregnancyInput, TerminationReason,
+    Verification, VerifyInput,
 };
 use hearth_core::registration::{NewRegistration, RegistrationStatus};
 use hearth_store::audit::{self, AuditFilter};
@@ -60,6 +61,7 @@ fn report(
         &report_input(lmp, reported_on),
         today(),
     )
+    .map(|(p, _)| p)
 }
 
 fn ok<T>(r: Result<T, StoreError>) -> T {
@@ -118,7 +120,7 @@ fn one_birth(db: &hearth_store::Db, scope: &Scope, woman_id: &str, sex: &str) ->
         &[child(sex, "2026-05-01")],
         today(),
     ));
-    b.remove(0)
+    b.0.remove(0)
 }
 
 fn audit_entries(db: &hearth_store::Db, entity: &str, id: Option<&str>) -> Vec<audit::AuditEntry> {
@@ -334,7 +336,7 @@ both!(registration_link_must_be_her_current_one, |kind| {
         "registration_id",
         "unknown_value",
     );
-    let p = ok(preg::report_pregnancy(
+    let (p, _) = ok(preg::report_pregnancy(
         &t.db,
         &v1,
         None,
@@ -361,7 +363,7 @@ both!(outcomes_and_checks, |kind| {
         note: String::new(),
     };
     let cid = uuid::Uuid::now_v7().to_string();
-    let c = ok(preg::add_check(
+    let (c, retried) = ok(preg::add_check(
         &t.db,
         &v1,
         Some(&cid),
@@ -369,9 +371,10 @@ both!(outcomes_and_checks, |kind| {
         &check,
         today(),
     ));
+    assert!(!retried, "the first check is new");
     assert_eq!(c.id, cid);
     assert_eq!(c.gest_week, 10);
-    let again = ok(preg::add_check(
+    let (again, retried) = ok(preg::add_check(
         &t.db,
         &v1,
         Some(&cid),
@@ -379,6 +382,7 @@ both!(outcomes_and_checks, |kind| {
         &check,
         today(),
     ));
+    assert!(retried, "the same client id is a retry");
     assert_eq!(again, c);
     refused(
         preg::add_check(
@@ -457,8 +461,8 @@ both!(outcomes_and_checks, |kind| {
         },
         today(),
     ));
-    assert_eq!(closed.outcome.as_deref(), Some("induced_termination"));
-    assert_eq!(closed.termination_reason.as_deref(), Some("medical"));
+    assert_eq!(closed.outcome, Some(Outcome::InducedTermination));
+    assert_eq!(closed.termination_reason, Some(TerminationReason::Medical));
     assert_eq!(closed.version, p.version + 1);
     assert!(closed.change_seq > p.change_seq);
     assert_eq!(closed.gest_week, None, "a closed pregnancy has no week");
@@ -506,7 +510,7 @@ both!(twins_become_two_children_of_the_household, |kind| {
     let p = ok(report(&t.db, &v1, &w.id, "2025-08-01", "2025-09-15"));
     let first = uuid::Uuid::now_v7().to_string();
     let twins = [child("男", "2026-05-01"), child("女", "2026-05-02")];
-    let births = ok(preg::report_births(
+    let (births, retried) = ok(preg::report_births(
         &t.db,
         &v1,
         Some(&first),
@@ -515,6 +519,7 @@ both!(twins_become_two_children_of_the_household, |kind| {
         &twins,
         today(),
     ));
+    assert!(!retried, "the first report is new");
     assert_eq!(births.len(), 2);
     assert_eq!(births[0].id, first);
     assert_eq!(births[0].sex, Sex::Male);
@@ -557,7 +562,7 @@ both!(twins_become_two_children_of_the_household, |kind| {
 
     // The pregnancy is closed as a live birth; the registration is used.
     let view = ok(preg::get_pregnancy(&t.db, &v1, &p.id, today()));
-    assert_eq!(view.pregnancy.outcome.as_deref(), Some("live_birth"));
+    assert_eq!(view.pregnancy.outcome, Some(Outcome::LiveBirth));
     assert_eq!(view.pregnancy.outcome_on.as_deref(), Some("2026-05-01"));
     assert_eq!(view.births.len(), 2);
     let reg_now = ok(register::get_registration(&t.db, &v1, &reg.id));
@@ -565,7 +570,7 @@ both!(twins_become_two_children_of_the_household, |kind| {
     assert_eq!(reg_now.version, reg.version + 1);
 
     // A retry with the same client id returns the births already made.
-    let again = ok(preg::report_births(
+    let (again, retried) = ok(preg::report_births(
         &t.db,
         &v1,
         Some(&first),
@@ -574,6 +579,7 @@ both!(twins_become_two_children_of_the_household, |kind| {
         &twins,
         today(),
     ));
+    assert!(retried, "the same client id is a retry");
     let mut ids: Vec<_> = again.iter().map(|b| b.id.clone()).collect();
     let mut want: Vec<_> = births.iter().map(|b| b.id.clone()).collect();
     ids.sort();
@@ -671,7 +677,7 @@ both!(birth_report_rules, |kind| {
     assert_eq!(hh.members.len(), 1);
 
     // Without a registration, the order follows the mother's births so far.
-    let b = ok(births(&[child("1", "2026-05-01")], p.version));
+    let (b, _) = ok(births(&[child("1", "2026-05-01")], p.version));
     assert_eq!(b[0].birth_order, 1);
     assert_eq!(b[0].registration_id, None);
     // A closed pregnancy takes no more births.
@@ -1026,6 +1032,7 @@ both!(infant_death_rules, |kind| {
         &[child("1", "2025-03-01")],
         today(),
     ))
+    .0
     .remove(0);
     let death = |on: &str| DeathInput {
         died_on: on.into(),
@@ -1044,7 +1051,7 @@ both!(infant_death_rules, |kind| {
         "not_an_infant",
     );
     let cid = uuid::Uuid::now_v7().to_string();
-    let d = ok(preg::report_infant_death(
+    let (d, retried) = ok(preg::report_infant_death(
         &t.db,
         &v1,
         Some(&cid),
@@ -1052,6 +1059,7 @@ both!(infant_death_rules, |kind| {
         &death("2026-02-28"),
         today(),
     ));
+    assert!(!retried, "the first report is new");
     assert_eq!(d.id, cid);
     assert_eq!(d.age_days, 364);
     assert_eq!(d.birth_id.as_deref(), Some(b.id.as_str()));
@@ -1059,7 +1067,7 @@ both!(infant_death_rules, |kind| {
     assert_eq!(d.village_code, V1);
     assert_eq!(d.verification, Verification::Unverified);
     // A retry returns the same report; a second report is a duplicate.
-    let again = ok(preg::report_infant_death(
+    let (again, retried) = ok(preg::report_infant_death(
         &t.db,
         &v1,
         Some(&cid),
@@ -1067,6 +1075,7 @@ both!(infant_death_rules, |kind| {
         &death("2026-02-28"),
         today(),
     ));
+    assert!(retried, "the same client id is a retry");
     assert_eq!(again, d);
     refused(
         preg::report_infant_death(&t.db, &v1, None, &b.child_id, &death("2026-02-27"), today()),
@@ -1152,7 +1161,7 @@ both!(retried_report_returns_the_first, |kind| {
     let other = add_woman(&t.db, V1, "李娜", 2);
     let cid = uuid::Uuid::now_v7().to_string();
     let input = report_input(&days_before(40), "");
-    let first = ok(preg::report_pregnancy(
+    let (first, retried) = ok(preg::report_pregnancy(
         &t.db,
         &v1,
         Some(&cid),
@@ -1160,8 +1169,9 @@ both!(retried_report_returns_the_first, |kind| {
         &input,
         today(),
     ));
+    assert!(!retried, "the first report is new");
     assert_eq!(first.id, cid);
-    let again = ok(preg::report_pregnancy(
+    let (again, retried) = ok(preg::report_pregnancy(
         &t.db,
         &v1,
         Some(&cid),
@@ -1169,6 +1179,7 @@ both!(retried_report_returns_the_first, |kind| {
         &input,
         today(),
     ));
+    assert!(retried, "the same client id is a retry");
     assert_eq!(again, first);
     // The same id for another woman is refused.
     refused(

@@ -8,7 +8,7 @@ use super::maternal_dto::{
     AmendBody, BirthDto, BirthPage, BirthQuery, BirthViewDto, DeathDto, DeathPage, DeathQuery,
     NameBody, NewDeathBody, VerifyBody,
 };
-use super::pregnancies::{body_id, opt_date, retried};
+use super::pregnancies::{body_id, opt_date};
 use super::{created, paging, record, village_filter};
 use crate::AppState;
 use axum::Json;
@@ -20,7 +20,6 @@ use hearth_core::pregnancy::{DeathInput, Verification, VerifyInput};
 use hearth_core::{FieldError, Reason};
 use hearth_store::StoreError;
 use hearth_store::pregnancy::{self, Birth, BirthFilter, DeathFilter, InfantDeath};
-use hearth_store::register::ClientIdTable;
 
 fn verification_filter(v: Option<&str>, errs: &mut Vec<FieldError>) -> Option<Verification> {
     match v.map(str::trim) {
@@ -407,10 +406,8 @@ pub async fn report_death(
     };
     let (d, existed) = caller
         .run(&st, move |db, scope| {
-            let existed = retried(db, scope, ClientIdTable::InfantDeath, id.as_deref())?;
-            let d =
-                pregnancy::report_infant_death(db, scope, id.as_deref(), &child, &input, today())
-                    .map_err(|e| match e {
+            pregnancy::report_infant_death(db, scope, id.as_deref(), &child, &input, today())
+                .map_err(|e| match e {
                     StoreError::NotFound => StoreError::field(
                         "child_id",
                         Reason::UnknownValue {
@@ -418,8 +415,7 @@ pub async fn report_death(
                         },
                     ),
                     e => e,
-                })?;
-            Ok((d, existed))
+                })
         })
         .await
         .map_err(|e| caller.err(e))?;

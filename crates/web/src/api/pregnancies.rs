@@ -211,9 +211,8 @@ pub async fn report_pregnancy(
     };
     let (p, existed) = caller
         .run(&st, move |db, scope| {
-            let existed = retried(db, scope, ClientIdTable::Pregnancy, id.as_deref())?;
-            let p = pregnancy::report_pregnancy(db, scope, id.as_deref(), &woman, &input, today())
-                .map_err(|e| match e {
+            pregnancy::report_pregnancy(db, scope, id.as_deref(), &woman, &input, today()).map_err(
+                |e| match e {
                     // The woman is named in the body: an unknown one is a field error.
                     StoreError::NotFound => StoreError::field(
                         "woman_id",
@@ -222,8 +221,8 @@ pub async fn report_pregnancy(
                         },
                     ),
                     e => e,
-                })?;
-            Ok((p, existed))
+                },
+            )
         })
         .await
         .map_err(|e| caller.err(e))?;
@@ -265,9 +264,7 @@ pub async fn add_check(
     let location = format!("/api/v1/pregnancies/{pid}");
     let (c, existed) = caller
         .run(&st, move |db, scope| {
-            let existed = retried(db, scope, ClientIdTable::AntenatalCheck, id.as_deref())?;
-            let c = pregnancy::add_check(db, scope, id.as_deref(), &pid, &input, today())?;
-            Ok((c, existed))
+            pregnancy::add_check(db, scope, id.as_deref(), &pid, &input, today())
         })
         .await
         .map_err(|e| caller.err(e))?;
@@ -378,8 +375,7 @@ pub async fn report_births(
     let key = id.clone();
     let res = caller
         .run(&st, move |db, scope| {
-            let existed = retried(db, scope, ClientIdTable::Birth, first.as_deref())?;
-            let births = pregnancy::report_births(
+            pregnancy::report_births(
                 db,
                 scope,
                 first.as_deref(),
@@ -387,8 +383,7 @@ pub async fn report_births(
                 version,
                 &children,
                 today(),
-            )?;
-            Ok((births, existed))
+            )
         })
         .await;
     match res {

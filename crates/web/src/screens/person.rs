@@ -287,7 +287,7 @@ pub(crate) async fn show_person(
             .into_iter()
             .map(|g| PregLineV {
                 outcome: match &g.outcome {
-                    Some(o) => tx(lang, &format!("maternal.outcome.{o}")),
+                    Some(o) => tx(lang, &format!("maternal.outcome.{}", o.code())),
                     None => tx(lang, "maternal.preg.open"),
                 },
                 overdue: g.overdue,

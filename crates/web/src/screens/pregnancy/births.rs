@@ -403,7 +403,7 @@ pub(crate) async fn show_birth(st: &AppState, me: &SignedIn, id: &str, x: BirthE
         amend_reason: amend_f.reason,
         amend_errs,
         death: view.death.map(|d| DeathLineV {
-            cause: coded(lang, "cause", &d.cause),
+            cause: coded(lang, "cause", d.cause.code()),
             verification: verification_label(lang, d.verification),
             id: d.id,
             died_on: d.died_on,
@@ -430,7 +430,7 @@ pub(crate) async fn show_birth(st: &AppState, me: &SignedIn, id: &str, x: BirthE
             sex: sex_label(lang, b.sex),
             born_time: b.born_time.unwrap_or_default(),
             weight_g: b.weight_g.map(|w| w.to_string()).unwrap_or_default(),
-            place: coded(lang, "place", &b.place),
+            place: coded(lang, "place", b.place.code()),
             certificate_no: b.certificate_no.unwrap_or_default(),
             registration_id: b.registration_id.unwrap_or_default(),
             reporter: b.reported_by_name,
@@ -642,7 +642,7 @@ pub async fn report_death(
     })
     .await;
     match res {
-        Ok(d) => see_other(&format!("/deaths/{}", d.id)),
+        Ok((d, _)) => see_other(&format!("/deaths/{}", d.id)),
         Err(e) => {
             let with = |errs| BirthExtras {
                 death: Some((f, errs)),

@@ -121,7 +121,7 @@ pub async fn list(
             .map(|d| DeathRowV {
                 child: d.child_name,
                 village: village_name(&names, &d.village_code),
-                cause: coded(lang, "cause", &d.cause),
+                cause: coded(lang, "cause", d.cause.code()),
                 verification: verification_label(lang, d.verification),
                 verification_code: d.verification.code(),
                 id: d.id,
@@ -214,7 +214,7 @@ async fn show_death(
         d: DeathV {
             child: d.child_name,
             village: village_name(&names, &d.village_code),
-            cause: coded(lang, "cause", &d.cause),
+            cause: coded(lang, "cause", d.cause.code()),
             note: d.note.unwrap_or_default(),
             birth_id: d.birth_id.unwrap_or_default(),
             reporter: d.reported_by_name,

@@ -139,8 +139,7 @@ pub async fn list(
                 weeks: p.gest_week.map(|w| w.to_string()).unwrap_or_default(),
                 outcome: p
                     .outcome
-                    .as_deref()
-                    .map(|o| coded(lang, "outcome", o))
+                    .map(|o| coded(lang, "outcome", o.code()))
                     .unwrap_or_default(),
                 open: p.outcome.is_none(),
                 overdue: p.overdue,
@@ -311,7 +310,7 @@ pub async fn create(
     })
     .await;
     match res {
-        Ok(p) => see_other(&format!("/pregnancies/{}", p.id)),
+        Ok((p, _)) => see_other(&format!("/pregnancies/{}", p.id)),
         Err(WebError::Invalid(fields)) => {
             let errs = form_errors(&fields, lang, &REPORT_FIELDS, &[("woman_id", "woman")]);
             new_page(&st, &me, &id, f, errs, StatusCode::UNPROCESSABLE_ENTITY).await
@@ -684,17 +683,15 @@ pub(crate) async fn show_pregnancy(
         p: PregV {
             village: village_name(&names, &p.village_code),
             weeks: p.gest_week.map(|w| w.to_string()).unwrap_or_default(),
-            source: coded(lang, "source", &p.source),
+            source: coded(lang, "source", p.source.code()),
             outcome: p
                 .outcome
-                .as_deref()
-                .map(|o| coded(lang, "outcome", o))
+                .map(|o| coded(lang, "outcome", o.code()))
                 .unwrap_or_default(),
             open: p.outcome.is_none(),
             termination_reason: p
                 .termination_reason
-                .as_deref()
-                .map(|r| coded(lang, "reason", r))
+                .map(|r| coded(lang, "reason", r.code()))
                 .unwrap_or_default(),
             outcome_on: p.outcome_on.unwrap_or_default(),
             termination_record: p.termination_record.unwrap_or_default(),
