@@ -120,14 +120,6 @@ impl From<PregnancyView> for PregnancyViewDto {
     }
 }
 
-/// A page of pregnancies.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PregnancyPage {
-    pub items: Vec<PregnancyDto>,
-    pub limit: i64,
-    pub offset: i64,
-}
-
 /// The pregnancy list's filters.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -381,14 +373,6 @@ impl From<BirthView> for BirthViewDto {
     }
 }
 
-/// A page of births.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BirthPage {
-    pub items: Vec<BirthDto>,
-    pub limit: i64,
-    pub offset: i64,
-}
-
 /// The birth list's filters.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -489,14 +473,6 @@ impl From<InfantDeath> for DeathDto {
             change_seq: d.change_seq,
         }
     }
-}
-
-/// A page of infant deaths.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeathPage {
-    pub items: Vec<DeathDto>,
-    pub limit: i64,
-    pub offset: i64,
 }
 
 /// The infant-death list's filters.

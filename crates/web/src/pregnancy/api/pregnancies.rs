@@ -3,12 +3,12 @@
 
 use super::dto::{
     BirthDto, BirthsBody, CheckDto, NewCheckBody, NewPregnancyBody, OutcomeBody, PregnancyDto,
-    PregnancyPage, PregnancyQuery, PregnancyViewDto,
+    PregnancyQuery, PregnancyViewDto,
 };
 use crate::AppState;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::extract::{ApiJson, ApiPath, ApiQuery, Caller, IfMatch};
-use crate::kit::api::{body_id, created, opt_date, paging, record, village_filter};
+use crate::kit::api::{Page, body_id, created, opt_date, paging, record, village_filter};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -44,7 +44,7 @@ async fn conflict(st: &AppState, caller: &Caller, id: String) -> ApiError {
     security(("bearer" = [])),
     params(PregnancyQuery),
     responses(
-        (status = 200, description = "Pregnancies, newest report first", body = PregnancyPage),
+        (status = 200, description = "Pregnancies, newest report first", body = Page<PregnancyDto>),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Your role may not read the register", body = ErrorBody),
         (status = 422, description = "A bad filter, limit or offset", body = ErrorBody),
@@ -54,7 +54,7 @@ pub async fn list_pregnancies(
     State(st): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<PregnancyQuery>,
-) -> Result<Json<PregnancyPage>, ApiError> {
+) -> Result<Json<Page<PregnancyDto>>, ApiError> {
     let (limit, offset) = paging(
         q.limit.as_deref(),
         q.offset.as_deref(),
@@ -98,7 +98,7 @@ pub async fn list_pregnancies(
         })
         .await
         .map_err(|e| caller.err(crate::kit::api::renamed(e, "org_code", "village")))?;
-    Ok(Json(PregnancyPage {
+    Ok(Json(Page {
         items: rows.into_iter().map(PregnancyDto::from).collect(),
         limit,
         offset,
