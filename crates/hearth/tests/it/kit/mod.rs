@@ -277,3 +277,15 @@ pub(crate) fn family(db: &hearth_store::Db, village: &str, n: u16, number: &str)
         registration: r.id,
     }
 }
+
+/// The date `n` days before today, as YYYY-MM-DD.
+pub fn days_ago(n: i64) -> String {
+    hearth_core::dates::fmt_date(today() - chrono::Duration::days(n))
+}
+
+/// Runs store work from inside a test's async block: the PostgreSQL
+/// client starts its own runtime, which must not happen on a runtime
+/// thread.
+pub fn sync<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
+}
