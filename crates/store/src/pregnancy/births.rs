@@ -33,8 +33,9 @@ fn child_relation(mother: Option<Relation>, sex: Sex) -> Relation {
     }
 }
 
-/// The name a child carries until named: "<mother>之子" or "<mother>之女".
-fn provisional_name(mother: &str, sex: Sex) -> String {
+/// The name a child carries until named: "<mother>之子" or "<mother>之女"
+/// (the child's person record holds it; pages show it for an unnamed child).
+pub fn provisional_name(mother: &str, sex: Sex) -> String {
     match sex {
         Sex::Male => format!("{mother}之子"),
         Sex::Female => format!("{mother}之女"),

@@ -40,7 +40,7 @@ mod types;
 mod verification;
 
 pub use amendments::amend_birth;
-pub use births::{get_birth, name_child, report_births};
+pub use births::{get_birth, name_child, provisional_name, report_births};
 pub use checks::add_check;
 pub use deaths::{get_infant_death, report_infant_death};
 pub use lists::{

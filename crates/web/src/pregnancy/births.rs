@@ -79,13 +79,7 @@ struct ListPage {
 pub(crate) fn child_label(name: Option<String>, mother: &str, sex: Sex) -> (String, bool) {
     match name {
         Some(n) if !n.trim().is_empty() => (n, true),
-        _ => (
-            match sex {
-                Sex::Male => format!("{mother}之子"),
-                Sex::Female => format!("{mother}之女"),
-            },
-            false,
-        ),
+        _ => (store::provisional_name(mother, sex), false),
     }
 }
 
