@@ -143,6 +143,22 @@ pub enum Verification {
 }
 
 impl Verification {
+    /// Every state, from reported to verified.
+    pub const ALL: &'static [Verification] = &[
+        Verification::Unverified,
+        Verification::VillageVerified,
+        Verification::Verified,
+    ];
+
+    /// The state with this code (`unverified`, `village_verified`,
+    /// `verified`), as a list filter names it.
+    pub fn from_code(s: &str) -> Option<Self> {
+        Verification::ALL
+            .iter()
+            .copied()
+            .find(|v| v.code() == s.trim())
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Verification::Unverified => "unverified",

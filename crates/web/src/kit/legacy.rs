@@ -39,18 +39,6 @@ pub(crate) fn require(me: &SignedIn, p: Permission) -> Result<(), WebError> {
     }
 }
 
-/// A role that may write the register, else the 403.
-pub(crate) fn require_write(me: &SignedIn) -> Result<(), WebError> {
-    require(me, Permission::WriteRegister)
-}
-
-/// The session's CSRF token (403), then a role that may write the
-/// register (403).
-pub(crate) fn change_allowed(me: &SignedIn, csrf: &str) -> Result<(), WebError> {
-    me.check_csrf(csrf)?;
-    require_write(me)
-}
-
 /// The reports need `ReadStatistics`: the 403 page for other roles.
 pub(crate) fn require_stats(me: &SignedIn) -> Option<Response> {
     (!me.scope.can(Permission::ReadStatistics)).then(|| fail(me, WebError::Forbidden))

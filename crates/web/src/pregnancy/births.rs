@@ -4,31 +4,29 @@
 //! user may record, naming the child, amendments of sex or date of birth,
 //! and the infant-death report.
 
+use super::verify::{StepV, VerifyForm, VerifyV, step_view, verify_state};
 use super::{
-    Errors, Opt, blocking, change_allowed, fail, page_number, path_id, see_other, sex_label, tx,
-    version_of,
-};
-use super::{
-    PAGE, StepV, VerifyForm, VerifyV, coded, coded_options, form_errors, general, list_error,
-    org_names, org_param, pager, step_view, verification_label, verify_state, village_filter,
-    village_name,
+    PAGE, cause_label, enum_options, form_errors, general, list_error, org_names, org_param, pager,
+    place_label, verification_label, village_filter, village_name,
 };
 use crate::AppState;
-use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::kit::page::{other_lang, render};
+use crate::kit::form::{Errors, Opt, client_id, options, page_number, path_id, version_of};
+use crate::kit::labels::sex_label;
+use crate::kit::page::{OrPage, PageFail, PageResult, other_lang, render, see_other};
+use crate::kit::params::{tx, word};
 use crate::session::{Me, SignedIn};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use hearth_core::Lang;
 use hearth_core::dates::today;
 use hearth_core::person::Sex;
 use hearth_core::pregnancy::{DeathCause, DeathInput, Verification, VerifyStep};
 use hearth_core::scope::Permission;
 use hearth_core::user::Role;
+use hearth_store::StoreError;
 use hearth_store::pregnancy::{self as store, BirthFilter};
 use serde::Deserialize;
 
@@ -40,22 +38,6 @@ pub struct ListParams {
     v: Option<String>,
     page: Option<String>,
 }
-
-/// A verification filter from `?v=`.
-fn verification_param(s: Option<&str>) -> Option<Verification> {
-    match s.map(str::trim) {
-        Some("unverified") => Some(Verification::Unverified),
-        Some("village_verified") => Some(Verification::VillageVerified),
-        Some("verified") => Some(Verification::Verified),
-        _ => None,
-    }
-}
-
-const STATES: [Verification; 3] = [
-    Verification::Unverified,
-    Verification::VillageVerified,
-    Verification::Verified,
-];
 
 pub(crate) struct FilterV {
     href: String,
@@ -97,13 +79,7 @@ struct ListPage {
 pub(crate) fn child_label(name: Option<String>, mother: &str, sex: Sex) -> (String, bool) {
     match name {
         Some(n) if !n.trim().is_empty() => (n, true),
-        _ => (
-            match sex {
-                Sex::Male => format!("{mother}之子"),
-                Sex::Female => format!("{mother}之女"),
-            },
-            false,
-        ),
+        _ => (store::provisional_name(mother, sex), false),
     }
 }
 
@@ -113,36 +89,31 @@ pub async fn list(
     State(st): State<AppState>,
     me: SignedIn,
     Query(q): Query<ListParams>,
-) -> Response {
+) -> PageResult {
     let lang = me.ctx.lang;
     let org = org_param(q.org.as_deref());
-    let v = verification_param(q.v.as_deref());
+    let v = q.v.as_deref().and_then(Verification::from_code);
     let page = page_number(q.page.as_deref());
-    let (db, scope, o) = (st.db.clone(), me.scope.clone(), org.clone());
-    let res = blocking(move || {
-        let rows = store::list_births(
-            &db,
-            &scope,
-            &BirthFilter {
-                org_code: o.clone(),
-                verification: v,
-                limit: PAGE + 1,
-                offset: (page - 1) * PAGE,
-                ..BirthFilter::default()
-            },
-        )?;
-        let counts = store::birth_counts(&db, &scope, o.as_deref())?;
-        Ok((rows, counts))
-    })
-    .await;
-    let (mut rows, counts) = match res {
-        Ok(x) => x,
-        Err(e) => return fail(&me, list_error(e)),
-    };
-    let (units, names) = match org_names(&st, &me).await {
-        Ok(x) => x,
-        Err(e) => return fail(&me, e),
-    };
+    let o = org.clone();
+    let (mut rows, counts) = me
+        .run(&st, move |db, scope| {
+            let rows = store::list_births(
+                db,
+                scope,
+                &BirthFilter {
+                    org_code: o.clone(),
+                    verification: v,
+                    limit: PAGE + 1,
+                    offset: (page - 1) * PAGE,
+                    ..BirthFilter::default()
+                },
+            )
+            .map_err(list_error)?;
+            let counts = store::birth_counts(db, scope, o.as_deref()).map_err(list_error)?;
+            Ok((rows, counts))
+        })
+        .await?;
+    let (units, names) = org_names(&st, &me).await?;
     let more = rows.len() as i64 > PAGE;
     rows.truncate(PAGE as usize);
     let org_q = org
@@ -157,7 +128,7 @@ pub async fn list(
         code: "all",
         current: v.is_none(),
     }];
-    filters.extend(STATES.iter().zip(&counts).map(|(s, n)| FilterV {
+    filters.extend(Verification::ALL.iter().zip(&counts).map(|(s, n)| FilterV {
         href: format!("/births?{org_q}v={}", s.code()),
         label: verification_label(lang, *s),
         count: *n,
@@ -194,7 +165,7 @@ pub async fn list(
         prev,
         next,
     };
-    render(&view, StatusCode::OK)
+    Ok(render(&view, StatusCode::OK))
 }
 
 // ---- the birth page ----------------------------------------------------------
@@ -331,17 +302,13 @@ fn amended_value(lang: Lang, field: &str, value: &str) -> String {
 }
 
 /// Renders the birth page (the read is audited by `get_birth`).
-pub(crate) async fn show_birth(st: &AppState, me: &SignedIn, id: &str, x: BirthExtras) -> Response {
+async fn show_birth(st: &AppState, me: &SignedIn, id: &str, x: BirthExtras) -> PageResult {
     let lang = me.ctx.lang;
-    let (db, scope, bid) = (st.db.clone(), me.scope.clone(), id.to_string());
-    let view = match blocking(move || store::get_birth(&db, &scope, &bid)).await {
-        Ok(v) => v,
-        Err(e) => return fail(me, e),
-    };
-    let (_, names) = match org_names(st, me).await {
-        Ok(x) => x,
-        Err(e) => return fail(me, e),
-    };
+    let bid = id.to_string();
+    let view = me
+        .run(st, move |db, scope| store::get_birth(db, scope, &bid))
+        .await?;
+    let (_, names) = org_names(st, me).await?;
     let b = view.birth;
     let steps = [
         step_view(lang, VerifyStep::Village, b.village_verification.as_ref()),
@@ -391,19 +358,23 @@ pub(crate) async fn show_birth(st: &AppState, me: &SignedIn, id: &str, x: BirthE
             .map(|a| AmendV {
                 old_value: amended_value(lang, &a.field, &a.old_value),
                 new_value: amended_value(lang, &a.field, &a.new_value),
-                field: coded(lang, "amend.field", &a.field),
+                field: word(lang, "maternal.amend.field", &a.field),
                 reason: a.reason,
                 by_name: a.by_name,
                 at: a.at,
             })
             .collect(),
-        amend_field_opts: coded_options(lang, "amend.field", &amend_f.field, &["sex", "born_on"]),
+        amend_field_opts: options(
+            &amend_f.field,
+            Some(tx(lang, "screens.choose")),
+            ["sex", "born_on"].map(|f| (f.to_string(), word(lang, "maternal.amend.field", f))),
+        ),
         amend_open: !amend_errs.is_empty(),
         amend_new_value: amend_f.new_value,
         amend_reason: amend_f.reason,
         amend_errs,
         death: view.death.map(|d| DeathLineV {
-            cause: coded(lang, "cause", &d.cause),
+            cause: cause_label(lang, d.cause),
             verification: verification_label(lang, d.verification),
             id: d.id,
             died_on: d.died_on,
@@ -415,11 +386,12 @@ pub(crate) async fn show_birth(st: &AppState, me: &SignedIn, id: &str, x: BirthE
         },
         death_on: death_f.died_on,
         death_note: death_f.note,
-        cause_opts: coded_options(
+        cause_opts: enum_options(
             lang,
-            "cause",
             &death_f.cause,
-            &DeathCause::ALL.iter().map(|c| c.code()).collect::<Vec<_>>(),
+            DeathCause::ALL.iter().copied(),
+            DeathCause::code,
+            cause_label,
         ),
         death_open: !death_errs.is_empty(),
         death_errs,
@@ -430,7 +402,7 @@ pub(crate) async fn show_birth(st: &AppState, me: &SignedIn, id: &str, x: BirthE
             sex: sex_label(lang, b.sex),
             born_time: b.born_time.unwrap_or_default(),
             weight_g: b.weight_g.map(|w| w.to_string()).unwrap_or_default(),
-            place: coded(lang, "place", &b.place),
+            place: place_label(lang, b.place),
             certificate_no: b.certificate_no.unwrap_or_default(),
             registration_id: b.registration_id.unwrap_or_default(),
             reporter: b.reported_by_name,
@@ -446,15 +418,13 @@ pub(crate) async fn show_birth(st: &AppState, me: &SignedIn, id: &str, x: BirthE
             version: b.version,
         },
     };
-    render(&view, x.status.unwrap_or(StatusCode::OK))
+    Ok(render(&view, x.status.unwrap_or(StatusCode::OK)))
 }
 
 /// `GET /births/{id}`.
-pub async fn show(State(st): State<AppState>, me: SignedIn, Path(id): Path<String>) -> Response {
-    match path_id(&id) {
-        Ok(id) => show_birth(&st, &me, id, BirthExtras::default()).await,
-        Err(e) => fail(&me, e),
-    }
+pub async fn show(State(st): State<AppState>, me: SignedIn, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id).page(&me)?;
+    show_birth(&st, &me, id, BirthExtras::default()).await
 }
 
 /// `GET` on the birth's form-only paths: back to its page (404 outside the
@@ -463,47 +433,46 @@ pub async fn back_to_birth(
     State(st): State<AppState>,
     me: SignedIn,
     Path(id): Path<String>,
-) -> Response {
-    let id = match path_id(&id) {
-        Ok(id) => id.to_string(),
-        Err(e) => return fail(&me, e),
-    };
-    let (db, scope, bid) = (st.db.clone(), me.scope.clone(), id.clone());
-    match blocking(move || store::get_birth(&db, &scope, &bid)).await {
-        Ok(_) => see_other(&format!("/births/{id}")),
-        Err(e) => fail(&me, e),
-    }
+) -> PageResult {
+    let id = path_id(&id).page(&me)?.to_string();
+    let bid = id.clone();
+    me.run(&st, move |db, scope| store::get_birth(db, scope, &bid))
+        .await?;
+    Ok(see_other(&format!("/births/{id}")))
 }
 
-fn start(me: &SignedIn, csrf: &str, id: &str) -> Result<String, WebError> {
-    change_allowed(me, csrf)?;
-    Ok(path_id(id)?.to_string())
+/// The birth id of a changing form, after the CSRF token and the role.
+fn start(me: &SignedIn, csrf: &str, id: &str) -> Result<String, PageFail> {
+    me.change_allowed(csrf, Permission::WriteRegister)?;
+    Ok(path_id(id).page(me)?.to_string())
 }
 
-/// The page again after a refused change: field errors (422) or the
-/// "changed by someone else" notice (409).
-async fn refused(
+/// The answer to a change of the birth: on success a redirect to `done`;
+/// refused, the page again with field errors (422) or the "changed by
+/// someone else" notice (409); any other error as the error page.
+async fn answer<T>(
     st: &AppState,
     me: &SignedIn,
     id: &str,
-    e: WebError,
+    res: Result<T, StoreError>,
+    done: String,
     with: impl FnOnce(Errors) -> BirthExtras,
-    known: &[&str],
-    rename: &[(&str, &str)],
-) -> Response {
+    (known, rename): (&[&str], &[(&str, &str)]),
+) -> PageResult {
     let lang = me.ctx.lang;
-    match e {
-        WebError::Invalid(fields) => {
+    match res {
+        Ok(_) => Ok(see_other(&done)),
+        Err(StoreError::Invalid(fields)) => {
             let mut x = with(form_errors(&fields, lang, known, rename));
             x.status = Some(StatusCode::UNPROCESSABLE_ENTITY);
             show_birth(st, me, id, x).await
         }
-        WebError::Conflict { .. } => {
+        Err(StoreError::Conflict { .. }) => {
             let mut x = with(general(tx(lang, "maternal.conflict.birth")));
             x.status = Some(StatusCode::CONFLICT);
             show_birth(st, me, id, x).await
         }
-        e => fail(me, e),
+        Err(e) => Err(me.fail(e)),
     }
 }
 
@@ -513,35 +482,30 @@ pub async fn verify(
     me: SignedIn,
     Path(id): Path<String>,
     Form(f): Form<VerifyForm>,
-) -> Response {
-    let id = match start(&me, &f.csrf, &id) {
-        Ok(id) => id,
-        Err(e) => return fail(&me, e),
-    };
+) -> PageResult {
+    let id = start(&me, &f.csrf, &id)?;
     let input = f.input();
     let version = version_of(&f.version);
-    let (db, scope, bid) = (st.db.clone(), me.scope.clone(), id.clone());
-    let res =
-        blocking(move || store::verify_birth(&db, &scope, &bid, version, &input, today())).await;
-    match res {
-        Ok(_) => see_other(&format!("/births/{id}#verification")),
-        Err(e) => {
-            let with = |errs| BirthExtras {
-                verify: Some((f, errs)),
-                ..BirthExtras::default()
-            };
-            refused(
-                &st,
-                &me,
-                &id,
-                e,
-                with,
-                &["verified_on", "checks"],
-                &[("on", "verified_on")],
-            )
-            .await
-        }
-    }
+    let bid = id.clone();
+    let res = me
+        .run(&st, move |db, scope| {
+            Ok(store::verify_birth(
+                db,
+                scope,
+                &bid,
+                version,
+                &input,
+                today(),
+            ))
+        })
+        .await?;
+    let with = |errs| BirthExtras {
+        verify: Some((f, errs)),
+        ..BirthExtras::default()
+    };
+    let done = format!("/births/{id}#verification");
+    let fields = (&["verified_on", "checks"][..], &[("on", "verified_on")][..]);
+    answer(&st, &me, &id, res, done, with, fields).await
 }
 
 /// `POST /births/{id}/name`: the child's name (birth and person record).
@@ -550,23 +514,22 @@ pub async fn name(
     me: SignedIn,
     Path(id): Path<String>,
     Form(f): Form<NameForm>,
-) -> Response {
-    let id = match start(&me, &f.csrf, &id) {
-        Ok(id) => id,
-        Err(e) => return fail(&me, e),
-    };
+) -> PageResult {
+    let id = start(&me, &f.csrf, &id)?;
     let version = version_of(&f.version);
-    let (db, scope, bid, name) = (st.db.clone(), me.scope.clone(), id.clone(), f.name.clone());
-    match blocking(move || store::name_child(&db, &scope, &bid, version, &name)).await {
-        Ok(_) => see_other(&format!("/births/{id}")),
-        Err(e) => {
-            let with = |errs| BirthExtras {
-                name: Some((f, errs)),
-                ..BirthExtras::default()
-            };
-            refused(&st, &me, &id, e, with, &["name"], &[("child_name", "name")]).await
-        }
-    }
+    let (bid, name) = (id.clone(), f.name.clone());
+    let res = me
+        .run(&st, move |db, scope| {
+            Ok(store::name_child(db, scope, &bid, version, &name))
+        })
+        .await?;
+    let with = |errs| BirthExtras {
+        name: Some((f, errs)),
+        ..BirthExtras::default()
+    };
+    let done = format!("/births/{id}");
+    let fields = (&["name"][..], &[("child_name", "name")][..]);
+    answer(&st, &me, &id, res, done, with, fields).await
 }
 
 /// `POST /births/{id}/amend`: a correction of the sex or the date of birth,
@@ -576,41 +539,37 @@ pub async fn amend(
     me: SignedIn,
     Path(id): Path<String>,
     Form(f): Form<AmendForm>,
-) -> Response {
-    let id = match start(&me, &f.csrf, &id) {
-        Ok(id) => id,
-        Err(e) => return fail(&me, e),
-    };
+) -> PageResult {
+    let id = start(&me, &f.csrf, &id)?;
     let version = version_of(&f.version);
-    let (db, scope, bid) = (st.db.clone(), me.scope.clone(), id.clone());
+    let bid = id.clone();
     let (field, value, reason) = (f.field.clone(), f.new_value.clone(), f.reason.clone());
-    let res = blocking(move || {
-        store::amend_birth(&db, &scope, &bid, version, &field, &value, &reason, today())
-    })
-    .await;
-    match res {
-        Ok(_) => see_other(&format!("/births/{id}#amendments")),
-        Err(e) => {
-            let with = |errs| BirthExtras {
-                amend: Some((f, errs)),
-                ..BirthExtras::default()
-            };
-            refused(
-                &st,
-                &me,
-                &id,
-                e,
-                with,
-                &["field", "new_value", "reason"],
-                &[
-                    ("sex", "new_value"),
-                    ("born_on", "new_value"),
-                    ("value", "new_value"),
-                ],
-            )
-            .await
-        }
-    }
+    let res = me
+        .run(&st, move |db, scope| {
+            Ok(store::amend_birth(
+                db,
+                scope,
+                &bid,
+                version,
+                &field,
+                &value,
+                &reason,
+                today(),
+            ))
+        })
+        .await?;
+    let with = |errs| BirthExtras {
+        amend: Some((f, errs)),
+        ..BirthExtras::default()
+    };
+    let done = format!("/births/{id}#amendments");
+    let known = &["field", "new_value", "reason"][..];
+    let rename = &[
+        ("sex", "new_value"),
+        ("born_on", "new_value"),
+        ("value", "new_value"),
+    ][..];
+    answer(&st, &me, &id, res, done, with, (known, rename)).await
 }
 
 /// `POST /births/{id}/death`: the death of this child before their first
@@ -620,35 +579,40 @@ pub async fn report_death(
     me: SignedIn,
     Path(id): Path<String>,
     Form(f): Form<DeathForm>,
-) -> Response {
-    let id = match start(&me, &f.csrf, &id) {
-        Ok(id) => id,
-        Err(e) => return fail(&me, e),
-    };
-    let (db, scope, bid) = (st.db.clone(), me.scope.clone(), id.clone());
-    let child = match blocking(move || store::get_birth(&db, &scope, &bid)).await {
-        Ok(v) => v.birth.child_id,
-        Err(e) => return fail(&me, e),
-    };
+) -> PageResult {
+    let id = start(&me, &f.csrf, &id)?;
+    let bid = id.clone();
+    let child = me
+        .run(&st, move |db, scope| store::get_birth(db, scope, &bid))
+        .await?
+        .birth
+        .child_id;
     let input = DeathInput {
         died_on: f.died_on.clone(),
         cause: f.cause.clone(),
         note: f.note.clone(),
     };
-    let cid = super::client_id(&f.client_id);
-    let (db, scope) = (st.db.clone(), me.scope.clone());
-    let res = blocking(move || {
-        store::report_infant_death(&db, &scope, cid.as_deref(), &child, &input, today())
-    })
-    .await;
-    match res {
-        Ok(d) => see_other(&format!("/deaths/{}", d.id)),
-        Err(e) => {
-            let with = |errs| BirthExtras {
-                death: Some((f, errs)),
-                ..BirthExtras::default()
-            };
-            refused(&st, &me, &id, e, with, &["died_on", "cause", "note"], &[]).await
-        }
-    }
+    let cid = client_id(&f.client_id);
+    let res = me
+        .run(&st, move |db, scope| {
+            Ok(store::report_infant_death(
+                db,
+                scope,
+                cid.as_deref(),
+                &child,
+                &input,
+                today(),
+            ))
+        })
+        .await?;
+    let done = match &res {
+        Ok((d, _)) => format!("/deaths/{}", d.id),
+        Err(_) => String::new(),
+    };
+    let with = |errs| BirthExtras {
+        death: Some((f, errs)),
+        ..BirthExtras::default()
+    };
+    let fields = (&["died_on", "cause", "note"][..], &[][..]);
+    answer(&st, &me, &id, res, done, with, fields).await
 }

@@ -2,25 +2,25 @@
 //! death page with its verification steps and the form for the step the
 //! signed-in user may record.
 
+use super::verify::{StepV, VerifyForm, VerifyV, step_view, verify_state};
 use super::{
-    Errors, Opt, blocking, change_allowed, fail, page_number, path_id, see_other, tx, version_of,
-};
-use super::{
-    PAGE, StepV, VerifyForm, VerifyV, coded, form_errors, general, list_error, org_names,
-    org_param, pager, step_view, verification_label, verify_state, village_filter, village_name,
+    PAGE, cause_label, form_errors, general, list_error, org_names, org_param, pager,
+    verification_label, village_filter, village_name,
 };
 use crate::AppState;
-use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::kit::page::{other_lang, render};
+use crate::kit::form::{Errors, Opt, page_number, path_id, version_of};
+use crate::kit::page::{OrPage, PageResult, other_lang, render, see_other};
+use crate::kit::params::{tx, word};
 use crate::session::{Me, SignedIn};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use hearth_core::dates::today;
 use hearth_core::pregnancy::{Verification, VerifyStep};
+use hearth_core::scope::Permission;
+use hearth_store::StoreError;
 use hearth_store::pregnancy::{self as store, DeathFilter};
 use serde::Deserialize;
 
@@ -67,15 +67,10 @@ pub async fn list(
     State(st): State<AppState>,
     me: SignedIn,
     Query(q): Query<ListParams>,
-) -> Response {
+) -> PageResult {
     let lang = me.ctx.lang;
     let org = org_param(q.org.as_deref());
-    let v = match q.v.as_deref().map(str::trim) {
-        Some("unverified") => Some(Verification::Unverified),
-        Some("village_verified") => Some(Verification::VillageVerified),
-        Some("verified") => Some(Verification::Verified),
-        _ => None,
-    };
+    let v = q.v.as_deref().and_then(Verification::from_code);
     let page = page_number(q.page.as_deref());
     let filter = DeathFilter {
         org_code: org.clone(),
@@ -84,15 +79,12 @@ pub async fn list(
         offset: (page - 1) * PAGE,
         ..DeathFilter::default()
     };
-    let (db, scope) = (st.db.clone(), me.scope.clone());
-    let mut rows = match blocking(move || store::list_infant_deaths(&db, &scope, &filter)).await {
-        Ok(r) => r,
-        Err(e) => return fail(&me, list_error(e)),
-    };
-    let (units, names) = match org_names(&st, &me).await {
-        Ok(x) => x,
-        Err(e) => return fail(&me, e),
-    };
+    let mut rows = me
+        .run(&st, move |db, scope| {
+            store::list_infant_deaths(db, scope, &filter).map_err(list_error)
+        })
+        .await?;
+    let (units, names) = org_names(&st, &me).await?;
     let more = rows.len() as i64 > PAGE;
     rows.truncate(PAGE as usize);
     let org_q = org
@@ -100,11 +92,15 @@ pub async fn list(
         .map(|o| format!("org={o}&"))
         .unwrap_or_default();
     let v_code = v.map_or("all", Verification::code);
-    let filters = ["all", "unverified", "village_verified", "verified"]
-        .into_iter()
-        .map(|c| FilterV {
+    let filters = std::iter::once(("all", word(lang, "maternal.verification", "all")))
+        .chain(
+            Verification::ALL
+                .iter()
+                .map(|s| (s.code(), verification_label(lang, *s))),
+        )
+        .map(|(c, label)| FilterV {
             href: format!("/deaths?{org_q}v={c}"),
-            label: coded(lang, "verification", c),
+            label,
             current: c == v_code,
         })
         .collect();
@@ -121,7 +117,7 @@ pub async fn list(
             .map(|d| DeathRowV {
                 child: d.child_name,
                 village: village_name(&names, &d.village_code),
-                cause: coded(lang, "cause", &d.cause),
+                cause: cause_label(lang, d.cause),
                 verification: verification_label(lang, d.verification),
                 verification_code: d.verification.code(),
                 id: d.id,
@@ -132,7 +128,7 @@ pub async fn list(
         prev,
         next,
     };
-    render(&view, StatusCode::OK)
+    Ok(render(&view, StatusCode::OK))
 }
 
 pub(crate) struct DeathV {
@@ -172,17 +168,15 @@ async fn show_death(
     id: &str,
     typed: Option<(VerifyForm, Errors)>,
     status: StatusCode,
-) -> Response {
+) -> PageResult {
     let lang = me.ctx.lang;
-    let (db, scope, did) = (st.db.clone(), me.scope.clone(), id.to_string());
-    let d = match blocking(move || store::get_infant_death(&db, &scope, &did)).await {
-        Ok(v) => v,
-        Err(e) => return fail(me, e),
-    };
-    let (_, names) = match org_names(st, me).await {
-        Ok(x) => x,
-        Err(e) => return fail(me, e),
-    };
+    let did = id.to_string();
+    let d = me
+        .run(st, move |db, scope| {
+            store::get_infant_death(db, scope, &did)
+        })
+        .await?;
+    let (_, names) = org_names(st, me).await?;
     let steps = [
         step_view(lang, VerifyStep::Village, d.village_verification.as_ref()),
         step_view(lang, VerifyStep::Town, d.town_verification.as_ref()),
@@ -214,7 +208,7 @@ async fn show_death(
         d: DeathV {
             child: d.child_name,
             village: village_name(&names, &d.village_code),
-            cause: coded(lang, "cause", &d.cause),
+            cause: cause_label(lang, d.cause),
             note: d.note.unwrap_or_default(),
             birth_id: d.birth_id.unwrap_or_default(),
             reporter: d.reported_by_name,
@@ -226,15 +220,13 @@ async fn show_death(
             version: d.version,
         },
     };
-    render(&view, status)
+    Ok(render(&view, status))
 }
 
 /// `GET /deaths/{id}`.
-pub async fn show(State(st): State<AppState>, me: SignedIn, Path(id): Path<String>) -> Response {
-    match path_id(&id) {
-        Ok(id) => show_death(&st, &me, id, None, StatusCode::OK).await,
-        Err(e) => fail(&me, e),
-    }
+pub async fn show(State(st): State<AppState>, me: SignedIn, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&id).page(&me)?;
+    show_death(&st, &me, id, None, StatusCode::OK).await
 }
 
 /// `GET /deaths/{id}/verify`: back to the death page (404 outside the scope).
@@ -242,16 +234,14 @@ pub async fn back_to_death(
     State(st): State<AppState>,
     me: SignedIn,
     Path(id): Path<String>,
-) -> Response {
-    let id = match path_id(&id) {
-        Ok(id) => id.to_string(),
-        Err(e) => return fail(&me, e),
-    };
-    let (db, scope, did) = (st.db.clone(), me.scope.clone(), id.clone());
-    match blocking(move || store::get_infant_death(&db, &scope, &did)).await {
-        Ok(_) => see_other(&format!("/deaths/{id}")),
-        Err(e) => fail(&me, e),
-    }
+) -> PageResult {
+    let id = path_id(&id).page(&me)?.to_string();
+    let did = id.clone();
+    me.run(&st, move |db, scope| {
+        store::get_infant_death(db, scope, &did)
+    })
+    .await?;
+    Ok(see_other(&format!("/deaths/{id}")))
 }
 
 /// `POST /deaths/{id}/verify`: one verification step of an infant death.
@@ -260,24 +250,28 @@ pub async fn verify(
     me: SignedIn,
     Path(id): Path<String>,
     Form(f): Form<VerifyForm>,
-) -> Response {
-    if let Err(e) = change_allowed(&me, &f.csrf) {
-        return fail(&me, e);
-    }
-    let id = match path_id(&id) {
-        Ok(id) => id.to_string(),
-        Err(e) => return fail(&me, e),
-    };
+) -> PageResult {
+    me.change_allowed(&f.csrf, Permission::WriteRegister)?;
+    let id = path_id(&id).page(&me)?.to_string();
     let lang = me.ctx.lang;
     let input = f.input();
     let version = version_of(&f.version);
-    let (db, scope, did) = (st.db.clone(), me.scope.clone(), id.clone());
-    let res =
-        blocking(move || store::verify_infant_death(&db, &scope, &did, version, &input, today()))
-            .await;
+    let did = id.clone();
+    let res = me
+        .run(&st, move |db, scope| {
+            Ok(store::verify_infant_death(
+                db,
+                scope,
+                &did,
+                version,
+                &input,
+                today(),
+            ))
+        })
+        .await?;
     match res {
-        Ok(_) => see_other(&format!("/deaths/{id}#verification")),
-        Err(WebError::Invalid(fields)) => {
+        Ok(_) => Ok(see_other(&format!("/deaths/{id}#verification"))),
+        Err(StoreError::Invalid(fields)) => {
             let errs = form_errors(
                 &fields,
                 lang,
@@ -293,10 +287,10 @@ pub async fn verify(
             )
             .await
         }
-        Err(WebError::Conflict { .. }) => {
+        Err(StoreError::Conflict { .. }) => {
             let errs = general(tx(lang, "maternal.conflict.death"));
             show_death(&st, &me, &id, Some((f, errs)), StatusCode::CONFLICT).await
         }
-        Err(e) => fail(&me, e),
+        Err(e) => Err(me.fail(e)),
     }
 }

@@ -51,7 +51,7 @@ pub fn person_panel(c: &PanelCtx<'_>) -> Result<Option<PersonPanel>, StoreError>
             .into_iter()
             .map(|g| PregLineV {
                 outcome: match &g.outcome {
-                    Some(o) => tx(c.lang, &format!("maternal.outcome.{o}")),
+                    Some(o) => tx(c.lang, &format!("maternal.outcome.{}", o.code())),
                     None => tx(c.lang, "maternal.preg.open"),
                 },
                 overdue: g.overdue,

@@ -107,7 +107,7 @@ impl Fx {
         let born = d(born_on);
         let lmp = born - Duration::days(270);
         let reported = lmp + Duration::days(60);
-        let p = ok(preg::report_pregnancy(
+        let (p, _) = ok(preg::report_pregnancy(
             &self.t.db,
             &sys,
             None,
@@ -120,7 +120,7 @@ impl Fx {
             },
             reported,
         ));
-        let b = ok(preg::report_births(
+        let (b, _) = ok(preg::report_births(
             &self.t.db,
             &sys,
             None,

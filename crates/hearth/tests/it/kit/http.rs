@@ -149,3 +149,13 @@ pub fn field_block<'a>(html: &'a str, id: &str) -> &'a str {
     let end = rest.find("</div>").unwrap_or(rest.len());
     &rest[..end]
 }
+
+/// The part of a page from the element with `id` to the next `</section>`.
+pub fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in {html}"));
+    let rest = &html[start..];
+    let end = rest.find("</section>").unwrap_or(rest.len());
+    &rest[..end]
+}

@@ -311,3 +311,9 @@ pub fn audit_trail(db: &Db) -> Vec<hearth_store::audit::AuditEntry> {
     )
     .unwrap()
 }
+
+/// The date `n` days before today, as YYYY-MM-DD.
+pub fn days_ago(n: i64) -> String {
+    hearth_core::dates::fmt_date(today() - chrono::Duration::days(n))
+}
+

@@ -12,10 +12,6 @@ use hearth_core::dates::fmt_date;
 use hearth_core::user::Role;
 use serde_json::json;
 
-fn days_ago(n: i64) -> String {
-    fmt_date(today() - Duration::days(n))
-}
-
 /// A server with two villages, a specialist of V1, a town staff member,
 /// a second town staff member and an administrator.
 fn setup(kind: Kind) -> (TestDb, String, tokio::runtime::Runtime) {

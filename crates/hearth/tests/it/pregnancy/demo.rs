@@ -29,8 +29,7 @@ fn d(n: i64) -> String {
 }
 
 fn load(t: &TestDb, c: &DemoConfig) -> hearth_demo::LoadStats {
-    hearth_demo::load_demo(&t.db, c, "not-a-real-hash", &mut |_| {})
-        .unwrap_or_else(|e| panic!("{e}"))
+    hearth_demo::load_demo(&t.db, c, "not-a-real-hash", &mut |_| {}).unwrap()
 }
 
 fn count(t: &TestDb, sql: &str, params: &[hearth_store::db::P<'_>]) -> i64 {
@@ -154,7 +153,7 @@ both!(
                     &[],
                 )
             })
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         let date =
             |s: &str| hearth_core::dates::parse_date(s).unwrap_or_else(|e| panic!("{s}: {e:?}"));
         let (mut timely, mut open, mut overdue) = (0usize, 0usize, 0usize);
@@ -311,7 +310,7 @@ both!(
                     &[],
                 )
             })
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         assert!(checks.len() > total * 2, "{} checks", checks.len());
         for r in &checks {
             let (on, lmp) = (date(&r.str(0)), date(&r.str(2)));
@@ -338,7 +337,7 @@ both!(
                 &[],
             )
         })
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
         assert!(!deaths.is_empty(), "no infant death");
         assert_eq!(deaths.len() as u64, stats.infant_deaths);
         for r in &deaths {
@@ -431,7 +430,7 @@ both!(
             },
             day0(),
         )
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
         assert_eq!(overdue_list.len(), overdue, "overdue list");
         assert!(
             overdue_list
@@ -442,15 +441,13 @@ both!(
             from: day0() - Months::new(60),
             to: day0(),
         };
-        let srb = hearth_store::stats::srb_by_village(&t.db, &town, TOWN, period, true)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let srb = hearth_store::stats::srb_by_village(&t.db, &town, TOWN, period, true).unwrap();
         assert_eq!(srb.total.srb.males + srb.total.srb.females, births);
         assert_eq!(srb.total.srb.males, males);
         assert_eq!(srb.villages.len(), 20);
         let unverified = count(&t, "SELECT COUNT(*) FROM birth WHERE verified = 0", &[]);
         assert_eq!(srb.total.unverified, unverified);
-        let recon = hearth_store::stats::reconciliation(&t.db, &town, TOWN, 2026, 5)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let recon = hearth_store::stats::reconciliation(&t.db, &town, TOWN, 2026, 5).unwrap();
         assert!(!recon.stale.is_empty(), "no stale registration listed");
         assert!(recon.total.births > 0 && recon.total.births_registered <= recon.total.births);
 
@@ -543,7 +540,7 @@ both!(history_demo_is_deterministic_by_seed, |kind| {
                 .map(|r| (r.str(0), r.str(1), r.str(2), r.str(3)))
                 .collect::<Vec<_>>())
         })
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
     };
     assert_eq!(dates(&a), dates(&b));
 });
@@ -560,7 +557,7 @@ both!(history_user_add_grants_the_enforcement_register, |kind| {
             .args(extra)
             .args(["--db", &t.url])
             .output()
-            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap()
     };
     let out = add("inspector", &["--enforcement"]);
     assert!(

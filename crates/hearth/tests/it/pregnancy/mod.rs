@@ -3,4 +3,6 @@
 mod api;
 mod demo;
 mod screens;
+mod screens_births;
 mod store;
+mod store_births;

@@ -3,14 +3,14 @@
 //! date (never an in-place edit).
 
 use super::dto::{
-    AmendBody, BirthDto, BirthPage, BirthQuery, BirthViewDto, DeathDto, DeathPage, DeathQuery,
-    NameBody, NewDeathBody, VerifyBody,
+    AmendBody, BirthDto, BirthQuery, BirthViewDto, DeathDto, DeathQuery, NameBody, NewDeathBody,
+    VerifyBody,
 };
 use crate::AppState;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::extract::{ApiJson, ApiPath, ApiQuery, Caller, IfMatch};
-use crate::kit::api::{body_id, opt_date, retried};
-use crate::kit::api::{created, paging, record, village_filter};
+use crate::kit::api::{Page, created, paging, record, village_filter};
+use crate::kit::api::{body_id, opt_date};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -20,24 +20,21 @@ use hearth_core::pregnancy::{DeathInput, Verification, VerifyInput};
 use hearth_core::{FieldError, Reason};
 use hearth_store::StoreError;
 use hearth_store::pregnancy::{self, Birth, BirthFilter, DeathFilter, InfantDeath};
-use hearth_store::register::ClientIdTable;
 
+/// The `verification` filter: absent or empty is none; an unknown state is
+/// a field error.
 fn verification_filter(v: Option<&str>, errs: &mut Vec<FieldError>) -> Option<Verification> {
-    match v.map(str::trim) {
-        None | Some("") => None,
-        Some("unverified") => Some(Verification::Unverified),
-        Some("village_verified") => Some(Verification::VillageVerified),
-        Some("verified") => Some(Verification::Verified),
-        Some(_) => {
-            errs.push(FieldError::new(
-                "verification",
-                Reason::UnknownValue {
-                    allowed: "unverified/village_verified/verified",
-                },
-            ));
-            None
-        }
+    let v = v.map(str::trim).filter(|v| !v.is_empty())?;
+    let found = Verification::from_code(v);
+    if found.is_none() {
+        errs.push(FieldError::new(
+            "verification",
+            Reason::UnknownValue {
+                allowed: "unverified/village_verified/verified",
+            },
+        ));
     }
+    found
 }
 
 fn verify_input(body: VerifyBody) -> VerifyInput {
@@ -86,7 +83,7 @@ async fn birth_changed(
     security(("bearer" = [])),
     params(BirthQuery),
     responses(
-        (status = 200, description = "Births, newest first", body = BirthPage),
+        (status = 200, description = "Births, newest first", body = Page<BirthDto>),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Your role may not read the register", body = ErrorBody),
         (status = 422, description = "A bad filter, limit or offset", body = ErrorBody),
@@ -96,7 +93,7 @@ pub async fn list_births(
     State(st): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<BirthQuery>,
-) -> Result<Json<BirthPage>, ApiError> {
+) -> Result<Json<Page<BirthDto>>, ApiError> {
     let (limit, offset) = paging(
         q.limit.as_deref(),
         q.offset.as_deref(),
@@ -124,7 +121,7 @@ pub async fn list_births(
         .run(&st, move |db, scope| pregnancy::list_births(db, scope, &f))
         .await
         .map_err(|e| caller.err(crate::kit::api::renamed(e, "org_code", "village")))?;
-    Ok(Json(BirthPage {
+    Ok(Json(Page {
         items: rows.into_iter().map(BirthDto::from).collect(),
         limit,
         offset,
@@ -297,7 +294,7 @@ pub async fn name_child(
     security(("bearer" = [])),
     params(DeathQuery),
     responses(
-        (status = 200, description = "Infant deaths, newest first", body = DeathPage),
+        (status = 200, description = "Infant deaths, newest first", body = Page<DeathDto>),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Your role may not read the register", body = ErrorBody),
         (status = 422, description = "A bad filter, limit or offset", body = ErrorBody),
@@ -307,7 +304,7 @@ pub async fn list_deaths(
     State(st): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<DeathQuery>,
-) -> Result<Json<DeathPage>, ApiError> {
+) -> Result<Json<Page<DeathDto>>, ApiError> {
     let (limit, offset) = paging(
         q.limit.as_deref(),
         q.offset.as_deref(),
@@ -336,7 +333,7 @@ pub async fn list_deaths(
         })
         .await
         .map_err(|e| caller.err(crate::kit::api::renamed(e, "org_code", "village")))?;
-    Ok(Json(DeathPage {
+    Ok(Json(Page {
         items: rows.into_iter().map(DeathDto::from).collect(),
         limit,
         offset,
@@ -407,10 +404,8 @@ pub async fn report_death(
     };
     let (d, existed) = caller
         .run(&st, move |db, scope| {
-            let existed = retried(db, scope, ClientIdTable::InfantDeath, id.as_deref())?;
-            let d =
-                pregnancy::report_infant_death(db, scope, id.as_deref(), &child, &input, today())
-                    .map_err(|e| match e {
+            pregnancy::report_infant_death(db, scope, id.as_deref(), &child, &input, today())
+                .map_err(|e| match e {
                     StoreError::NotFound => StoreError::field(
                         "child_id",
                         Reason::UnknownValue {
@@ -418,8 +413,7 @@ pub async fn report_death(
                         },
                     ),
                     e => e,
-                })?;
-            Ok((d, existed))
+                })
         })
         .await
         .map_err(|e| caller.err(e))?;

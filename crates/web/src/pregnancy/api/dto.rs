@@ -56,15 +56,15 @@ impl From<Pregnancy> for PregnancyDto {
             village_code: p.village_code,
             lmp: p.lmp,
             reported_on: p.reported_on,
-            source: p.source,
+            source: p.source.code().to_string(),
             edd: p.edd,
             timely: p.timely,
             registration_id: p.registration_id,
             reported_by: p.reported_by_name,
-            outcome: p.outcome,
+            outcome: p.outcome.map(|o| o.code().to_string()),
             outcome_on: p.outcome_on,
             termination_record: p.termination_record,
-            termination_reason: p.termination_reason,
+            termination_reason: p.termination_reason.map(|r| r.code().to_string()),
             outcome_note: p.outcome_note,
             overdue: p.overdue,
             gest_week: p.gest_week,
@@ -118,14 +118,6 @@ impl From<PregnancyView> for PregnancyViewDto {
             births: v.births.into_iter().map(Into::into).collect(),
         }
     }
-}
-
-/// A page of pregnancies.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PregnancyPage {
-    pub items: Vec<PregnancyDto>,
-    pub limit: i64,
-    pub offset: i64,
 }
 
 /// The pregnancy list's filters.
@@ -323,7 +315,7 @@ impl From<Birth> for BirthDto {
             born_on: b.born_on,
             born_time: b.born_time,
             weight_g: b.weight_g,
-            place: b.place,
+            place: b.place.code().to_string(),
             birth_order: b.birth_order,
             certificate_no: b.certificate_no,
             registration_id: b.registration_id,
@@ -379,14 +371,6 @@ impl From<BirthView> for BirthViewDto {
             infant_death: v.death.map(Into::into),
         }
     }
-}
-
-/// A page of births.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BirthPage {
-    pub items: Vec<BirthDto>,
-    pub limit: i64,
-    pub offset: i64,
 }
 
 /// The birth list's filters.
@@ -479,7 +463,7 @@ impl From<InfantDeath> for DeathDto {
             village_code: d.village_code,
             died_on: d.died_on,
             age_days: d.age_days,
-            cause: d.cause,
+            cause: d.cause.code().to_string(),
             note: d.note,
             reported_by: d.reported_by_name,
             village_verification: d.village_verification.map(Into::into),
@@ -489,14 +473,6 @@ impl From<InfantDeath> for DeathDto {
             change_seq: d.change_seq,
         }
     }
-}
-
-/// A page of infant deaths.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeathPage {
-    pub items: Vec<DeathDto>,
-    pub limit: i64,
-    pub offset: i64,
 }
 
 /// The infant-death list's filters.

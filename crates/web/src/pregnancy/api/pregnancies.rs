@@ -3,12 +3,12 @@
 
 use super::dto::{
     BirthDto, BirthsBody, CheckDto, NewCheckBody, NewPregnancyBody, OutcomeBody, PregnancyDto,
-    PregnancyPage, PregnancyQuery, PregnancyViewDto,
+    PregnancyQuery, PregnancyViewDto,
 };
 use crate::AppState;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::extract::{ApiJson, ApiPath, ApiQuery, Caller, IfMatch};
-use crate::kit::api::{body_id, created, opt_date, paging, record, retried, village_filter};
+use crate::kit::api::{Page, body_id, created, opt_date, paging, record, village_filter};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -18,7 +18,6 @@ use hearth_core::pregnancy::{BirthInput, CheckInput, OutcomeInput, PregnancyInpu
 use hearth_core::{FieldError, Reason};
 use hearth_store::StoreError;
 use hearth_store::pregnancy::{self, PregnancyFilter};
-use hearth_store::register::ClientIdTable;
 
 /// The 409 of a stale change, with the pregnancy as it is now.
 async fn conflict(st: &AppState, caller: &Caller, id: String) -> ApiError {
@@ -45,7 +44,7 @@ async fn conflict(st: &AppState, caller: &Caller, id: String) -> ApiError {
     security(("bearer" = [])),
     params(PregnancyQuery),
     responses(
-        (status = 200, description = "Pregnancies, newest report first", body = PregnancyPage),
+        (status = 200, description = "Pregnancies, newest report first", body = Page<PregnancyDto>),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Your role may not read the register", body = ErrorBody),
         (status = 422, description = "A bad filter, limit or offset", body = ErrorBody),
@@ -55,7 +54,7 @@ pub async fn list_pregnancies(
     State(st): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<PregnancyQuery>,
-) -> Result<Json<PregnancyPage>, ApiError> {
+) -> Result<Json<Page<PregnancyDto>>, ApiError> {
     let (limit, offset) = paging(
         q.limit.as_deref(),
         q.offset.as_deref(),
@@ -99,7 +98,7 @@ pub async fn list_pregnancies(
         })
         .await
         .map_err(|e| caller.err(crate::kit::api::renamed(e, "org_code", "village")))?;
-    Ok(Json(PregnancyPage {
+    Ok(Json(Page {
         items: rows.into_iter().map(PregnancyDto::from).collect(),
         limit,
         offset,
@@ -172,9 +171,8 @@ pub async fn report_pregnancy(
     };
     let (p, existed) = caller
         .run(&st, move |db, scope| {
-            let existed = retried(db, scope, ClientIdTable::Pregnancy, id.as_deref())?;
-            let p = pregnancy::report_pregnancy(db, scope, id.as_deref(), &woman, &input, today())
-                .map_err(|e| match e {
+            pregnancy::report_pregnancy(db, scope, id.as_deref(), &woman, &input, today()).map_err(
+                |e| match e {
                     // The woman is named in the body: an unknown one is a field error.
                     StoreError::NotFound => StoreError::field(
                         "woman_id",
@@ -183,8 +181,8 @@ pub async fn report_pregnancy(
                         },
                     ),
                     e => e,
-                })?;
-            Ok((p, existed))
+                },
+            )
         })
         .await
         .map_err(|e| caller.err(e))?;
@@ -226,9 +224,7 @@ pub async fn add_check(
     let location = format!("/api/v1/pregnancies/{pid}");
     let (c, existed) = caller
         .run(&st, move |db, scope| {
-            let existed = retried(db, scope, ClientIdTable::AntenatalCheck, id.as_deref())?;
-            let c = pregnancy::add_check(db, scope, id.as_deref(), &pid, &input, today())?;
-            Ok((c, existed))
+            pregnancy::add_check(db, scope, id.as_deref(), &pid, &input, today())
         })
         .await
         .map_err(|e| caller.err(e))?;
@@ -339,8 +335,7 @@ pub async fn report_births(
     let key = id.clone();
     let res = caller
         .run(&st, move |db, scope| {
-            let existed = retried(db, scope, ClientIdTable::Birth, first.as_deref())?;
-            let births = pregnancy::report_births(
+            pregnancy::report_births(
                 db,
                 scope,
                 first.as_deref(),
@@ -348,8 +343,7 @@ pub async fn report_births(
                 version,
                 &children,
                 today(),
-            )?;
-            Ok((births, existed))
+            )
         })
         .await;
     match res {
