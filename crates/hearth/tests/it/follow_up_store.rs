@@ -53,8 +53,8 @@ fn setup(kind: crate::Kind) -> Fx {
     let town_id = add_user(&t.db, "town1", Role::TownStaff, crate::TOWN);
     let admin_id = add_user(&t.db, "admin1", Role::Admin, crate::TOWN);
     let spec = scope_of(&spec_id, "spec1", Role::VillageSpecialist, V1);
-    let z1 = ok(fu::create_zone(&t.db, &spec, None, V1, "东片", Some(&w1)));
-    let z2 = ok(fu::create_zone(&t.db, &spec, None, V1, "西片", Some(&w2)));
+    let z1 = ok(fu::create_zone(&t.db, &spec, None, V1, "东片", Some(&w1))).record;
+    let z2 = ok(fu::create_zone(&t.db, &spec, None, V1, "西片", Some(&w2))).record;
     Fx {
         w1s: scope_of(&w1, "worker1", Role::FollowUpWorker, V1),
         w2s: scope_of(&w2, "worker2", Role::FollowUpWorker, V1),
@@ -98,6 +98,7 @@ impl Fx {
             },
             d(on),
         )
+        .map(|c| c.record)
     }
 
     /// A pregnancy of `woman` ended by one live birth on `born_on`; the
@@ -372,7 +373,8 @@ both!(a_procedure_starts_its_three_contacts, |kind| {
             place: "镇卫生院".into(),
         },
         d("2026-01-10"),
-    ));
+    ))
+    .record;
     let bad = fu::record_procedure(
         &fx.t.db,
         &fx.w1s,
@@ -646,6 +648,8 @@ both!(a_retry_with_the_same_client_id_does_not_duplicate, |kind| {
         &input,
         d("2026-05-20"),
     ));
+    assert!(!first.retried && again.retried);
+    let (first, again) = (first.record, again.record);
     assert_eq!(first, again);
     assert_eq!(first.id, cid);
     assert_eq!(first.needs.len(), 1);
@@ -682,13 +686,13 @@ both!(a_retry_with_the_same_client_id_does_not_duplicate, |kind| {
         n.version,
         NeedStatus::Closed,
     ));
-    assert_eq!(closed.status, "closed");
+    assert_eq!(closed.status, NeedStatus::Closed);
     assert!(matches!(
         fu::set_need_status(&fx.t.db, &fx.w1s, &n.id, n.version, NeedStatus::Closed),
         Err(StoreError::Conflict { .. })
     ));
     let got = ok(fu::get_visit(&fx.t.db, &fx.spec, &cid));
-    assert_eq!(got.needs[0].status, "closed");
+    assert_eq!(got.needs[0].status, NeedStatus::Closed);
 });
 
 both!(coverage_of_a_small_month, |kind| {
@@ -898,7 +902,8 @@ both!(work_list_sections, |kind| {
             ..VisitInput::default()
         },
         d("2026-05-02"),
-    ));
+    ))
+    .record;
     // W2's woman is not on W1's list.
     let hers = fx.woman("韩他", 3, &fx.z2);
 
@@ -932,7 +937,7 @@ both!(work_list_sections, |kind| {
     );
     assert_eq!(list.open_needs.len(), 1);
     assert_eq!(list.open_needs[0].visit_id, v.id);
-    assert_eq!(list.open_needs[0].status, "for_window");
+    assert_eq!(list.open_needs[0].status, NeedStatus::ForWindow);
 
     // A home visit today covers this month's contact and is a late visit
     // for d3 and for April (within one more window length): all three

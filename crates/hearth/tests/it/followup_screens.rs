@@ -62,6 +62,7 @@ fn team(db: &hearth_store::Db) -> Team {
 fn zone(db: &hearth_store::Db, name: &str, worker: &str) -> fu::Zone {
     fu::create_zone(db, &spec_scope(), None, V1, name, Some(worker))
         .unwrap_or_else(|e| panic!("create zone: {e}"))
+        .record
 }
 
 fn assign(db: &hearth_store::Db, person: &str, zone: &str) {

@@ -11,7 +11,7 @@ use super::followup_dto::{
     ScheduleQuery, UnassignedList, VillageQuery, WorkListDto, WorkListQuery, ZoneBody, ZoneDto,
     ZoneList,
 };
-use super::pregnancies::{body_id, opt_date, retried};
+use super::pregnancies::{body_id, opt_date};
 use super::{created, record};
 use crate::AppState;
 use axum::Json;
@@ -26,7 +26,6 @@ use hearth_core::user::Role;
 use hearth_core::{FieldError, Lang, Reason};
 use hearth_store::StoreError;
 use hearth_store::follow_up;
-use hearth_store::register::ClientIdTable;
 
 /// At most this many days between a schedule's `from` and `to`.
 const MAX_SCHEDULE_DAYS: i64 = 5 * 366;
@@ -194,24 +193,16 @@ pub async fn create_zone(
     )?;
     let worker = opt_id(body.worker_id);
     let name = body.name;
-    let (z, existed) = caller
+    let made = caller
         .run(&st, move |db, scope| {
-            let existed = retried(db, scope, ClientIdTable::Zone, id.as_deref())?;
-            let z = follow_up::create_zone(
-                db,
-                scope,
-                id.as_deref(),
-                &village,
-                &name,
-                worker.as_deref(),
-            )?;
-            Ok((z, existed))
+            follow_up::create_zone(db, scope, id.as_deref(), &village, &name, worker.as_deref())
         })
         .await
         .map_err(|e| caller.err(org_renamed(e, "village")))?;
+    let z = made.record;
     let location = format!("/api/v1/zones/{}", z.id);
     let version = z.version;
-    Ok(created(existed, &ZoneDto::from(z), version, &location))
+    Ok(created(made.retried, &ZoneDto::from(z), version, &location))
 }
 
 /// Read one zone.

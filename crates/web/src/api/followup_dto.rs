@@ -61,7 +61,7 @@ impl From<WorkerOption> for WorkerOptionDto {
             id: w.id,
             username: w.username,
             display_name: w.display_name,
-            role: w.role,
+            role: w.role.code().to_string(),
         }
     }
 }
@@ -504,7 +504,7 @@ impl From<Procedure> for ProcedureDto {
             id: p.id,
             person_id: p.person_id,
             village_code: p.village_code,
-            kind: p.kind,
+            kind: p.kind.code().to_string(),
             done_on: p.done_on,
             place: p.place,
             version: p.version,
@@ -585,9 +585,9 @@ impl From<Need> for NeedDto {
             person_id: n.person_id,
             person_name: n.person_name,
             village_code: n.village_code,
-            category: n.category,
+            category: n.category.code().to_string(),
             text: n.text,
-            status: n.status,
+            status: n.status.code().to_string(),
             for_window: n.for_window,
             raised_on: n.raised_on,
             version: n.version,
@@ -631,7 +631,7 @@ impl From<Visit> for VisitDto {
             worker_id: v.worker_id,
             worker_name: v.worker_name,
             visited_on: v.visited_on,
-            mode: v.mode,
+            mode: v.mode.code().to_string(),
             topics: v.topics,
             findings: v.findings,
             next_appointment: v.next_appointment,
@@ -669,7 +669,7 @@ impl From<VisitRow> for VisitRowDto {
             worker_id: v.worker_id,
             worker_name: v.worker_name,
             visited_on: v.visited_on,
-            mode: v.mode,
+            mode: v.mode.code().to_string(),
             topics: v.topics,
             covered: v.covered,
         }

@@ -10,7 +10,7 @@ use super::followup_dto::{
     NeedDto, NeedPage, NeedQuery, NeedStatusBody, NewProcedureBody, NewVisitBody, ProcedureDto,
     VisitDto, VisitPage, VisitQuery, VisitRowDto,
 };
-use super::pregnancies::{body_id, opt_date, retried};
+use super::pregnancies::{body_id, opt_date};
 use super::{created, etag, paging, record, village_filter};
 use crate::AppState;
 use axum::Json;
@@ -22,7 +22,6 @@ use hearth_core::follow_up::{NeedInput, NeedStatus, ProcedureInput, VisitInput};
 use hearth_core::{FieldError, Reason};
 use hearth_store::StoreError;
 use hearth_store::follow_up::{self, NeedFilter, VisitFilter};
-use hearth_store::register::ClientIdTable;
 
 /// A person named in a body who is not found is a field error, not a 404.
 fn person_field(field: &'static str) -> impl Fn(StoreError) -> StoreError {
@@ -73,18 +72,22 @@ pub async fn record_procedure(
         done_on: body.done_on,
         place: body.place,
     };
-    let (p, existed) = caller
+    let made = caller
         .run(&st, move |db, scope| {
-            let existed = retried(db, scope, ClientIdTable::Procedure, id.as_deref())?;
-            let p = follow_up::record_procedure(db, scope, id.as_deref(), &person, &input, today())
-                .map_err(person_field("person_id"))?;
-            Ok((p, existed))
+            follow_up::record_procedure(db, scope, id.as_deref(), &person, &input, today())
+                .map_err(person_field("person_id"))
         })
         .await
         .map_err(|e| caller.err(e))?;
+    let p = made.record;
     let location = format!("/api/v1/persons/{}/procedures", p.person_id);
     let version = p.version;
-    Ok(created(existed, &ProcedureDto::from(p), version, &location))
+    Ok(created(
+        made.retried,
+        &ProcedureDto::from(p),
+        version,
+        &location,
+    ))
 }
 
 /// A person's contraceptive procedures, newest first.
@@ -235,18 +238,22 @@ pub async fn record_visit(
             .collect(),
         next_appointment: body.next_appointment,
     };
-    let (v, existed) = caller
+    let made = caller
         .run(&st, move |db, scope| {
-            let existed = retried(db, scope, ClientIdTable::Visit, id.as_deref())?;
-            let v = follow_up::record_visit(db, scope, id.as_deref(), &input, today())
-                .map_err(person_field("person_id"))?;
-            Ok((v, existed))
+            follow_up::record_visit(db, scope, id.as_deref(), &input, today())
+                .map_err(person_field("person_id"))
         })
         .await
         .map_err(|e| caller.err(e))?;
+    let v = made.record;
     let location = format!("/api/v1/visits/{}", v.id);
     let version = v.version;
-    Ok(created(existed, &VisitDto::from(v), version, &location))
+    Ok(created(
+        made.retried,
+        &VisitDto::from(v),
+        version,
+        &location,
+    ))
 }
 
 /// Read one visit with the contacts it covered and its needs (audited).

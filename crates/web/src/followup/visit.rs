@@ -31,7 +31,7 @@ use hearth_core::follow_up::{
 use hearth_core::scope::Permission;
 use hearth_store::StoreError;
 use hearth_store::follow_up::{self as fu, Assignment, ScheduledContact, Topic};
-use hearth_store::register::{self, ClientIdTable, ClientIdUse, ScreenEntity};
+use hearth_store::register::{self, ScreenEntity};
 use serde::Deserialize;
 
 /// Rows of needs the form offers.
@@ -462,21 +462,9 @@ pub async fn save(
     let (db, scope) = (st.db.clone(), me.scope.clone());
     let cid = client_id(&f.client_id);
     let now = today();
-    let res = blocking(move || {
-        let id = match cid {
-            Some(c)
-                if register::client_id_use(&db, &scope, ClientIdTable::Visit, &c)?
-                    != ClientIdUse::Elsewhere =>
-            {
-                Some(c)
-            }
-            _ => None,
-        };
-        fu::record_visit(&db, &scope, id.as_deref(), &input, now)
-    })
-    .await;
+    let res = blocking(move || fu::record_visit(&db, &scope, cid.as_deref(), &input, now)).await;
     match res {
-        Ok(v) => see_other(&format!("/work?saved={}", v.id)),
+        Ok(v) => see_other(&format!("/work?saved={}", v.record.id)),
         Err(WebError::Invalid(fields)) => {
             let errs = Errors::from_fields(&fields, lang, &KNOWN, &RENAME);
             form_page(

@@ -174,9 +174,9 @@ fn section(
 
 fn need_v(lang: Lang, n: Need) -> NeedV {
     NeedV {
-        category: category_label(lang, &n.category),
-        status: need_status_label(lang, &n.status),
-        status_code: n.status,
+        category: category_label(lang, n.category.code()),
+        status: need_status_label(lang, n.status.code()),
+        status_code: n.status.code().to_string(),
         id: n.id,
         person_id: n.person_id,
         name: n.person_name,
@@ -323,7 +323,7 @@ pub async fn page(
             tx(lang, "followup.saved.prefix"),
             v.person_name,
             v.visited_on,
-            mode_label(lang, &v.mode),
+            mode_label(lang, v.mode.code()),
             tx(lang, "followup.saved.covered"),
             covered
         )
@@ -396,7 +396,7 @@ pub async fn page(
         done: done
             .into_iter()
             .map(|v| DoneV {
-                mode: mode_label(lang, &v.mode),
+                mode: mode_label(lang, v.mode.code()),
                 person_id: v.person_id,
                 name: v.person_name,
                 covered: v.covered,

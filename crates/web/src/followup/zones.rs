@@ -24,7 +24,7 @@ use hearth_core::Lang;
 use hearth_core::dates::today;
 use hearth_core::scope::Permission;
 use hearth_store::follow_up::{self as fu, NeedsWorker, WorkerOption, Zone};
-use hearth_store::register::{self, ClientIdTable, ClientIdUse, ScreenEntity};
+use hearth_store::register::{self, ScreenEntity};
 use serde::Deserialize;
 
 // ---- the zones page -----------------------------------------------------------------
@@ -330,16 +330,7 @@ pub async fn create(State(st): State<AppState>, me: SignedIn, Form(f): Form<Zone
     let (v, name) = (village.clone(), f.name.clone());
     let worker = Some(f.worker_id.trim().to_string()).filter(|w| !w.is_empty());
     let res = blocking(move || {
-        let id = match cid {
-            Some(c)
-                if register::client_id_use(&db, &scope, ClientIdTable::Zone, &c)?
-                    != ClientIdUse::Elsewhere =>
-            {
-                Some(c)
-            }
-            _ => None,
-        };
-        fu::create_zone(&db, &scope, id.as_deref(), &v, &name, worker.as_deref())
+        fu::create_zone(&db, &scope, cid.as_deref(), &v, &name, worker.as_deref())
     })
     .await;
     match res {
