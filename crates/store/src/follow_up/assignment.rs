@@ -3,7 +3,7 @@
 //! assigning them one by one or all at once.
 
 use super::shared::{load_woman, years_before};
-use super::zones::{Zone, load_zone};
+use super::zones::{Zone, load_zone, zones_in};
 use crate::Db;
 use crate::audit::{self, Action};
 use crate::db::{P, Row, Tx};
@@ -91,6 +91,41 @@ pub fn assignment_of(
     db.read(|tx| {
         let w = load_woman(tx, scope, person_id)?;
         Ok(load_assignment(tx, &w.id)?.filter(|a| a.village_code == w.village_code))
+    })
+}
+
+/// The page that moves a woman to another zone: her name and village,
+/// her assignment there and the zones of her village.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssignmentForm {
+    pub person_id: String,
+    pub name: String,
+    pub village_code: String,
+    pub assignment: Option<Assignment>,
+    pub zones: Vec<Zone>,
+}
+
+/// The form that moves a woman to another zone of her village
+/// (WriteRegister; in the scope, else `NotFound`), read in one
+/// transaction and audited as a view of her.
+pub fn assignment_form(
+    db: &Db,
+    scope: &Scope,
+    person_id: &str,
+) -> Result<AssignmentForm, StoreError> {
+    require(scope, Permission::WriteRegister)?;
+    db.write(|tx| {
+        let w = load_woman(tx, scope, person_id)?;
+        audit::record(tx, scope, Action::View, "person", Some(&w.id), None)?;
+        let assignment = load_assignment(tx, &w.id)?.filter(|a| a.village_code == w.village_code);
+        let zones = zones_in(tx, &w.village_code)?;
+        Ok(AssignmentForm {
+            person_id: w.id,
+            name: w.name,
+            village_code: w.village_code,
+            assignment,
+            zones,
+        })
     })
 }
 

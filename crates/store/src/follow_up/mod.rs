@@ -37,7 +37,8 @@ mod work_list;
 mod zones;
 
 pub use assignment::{
-    Assignment, NeedsWorker, Unassigned, assign, assign_all_unassigned, assignment_of, unassigned,
+    Assignment, AssignmentForm, NeedsWorker, Unassigned, assign, assign_all_unassigned,
+    assignment_form, assignment_of, unassigned,
 };
 pub use coverage::{
     CoverageBy, CoverageReport, CoverageRow, MonthCoverage, coverage, coverage_by_month,

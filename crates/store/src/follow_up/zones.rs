@@ -73,14 +73,19 @@ pub fn list_zones(db: &Db, scope: &Scope, village: &str) -> Result<Vec<Zone>, St
     require(scope, Permission::ReadRegister)?;
     db.read(|tx| {
         let v = check_village(tx, scope, village)?;
-        tx.query(
-            &format!("{ZONE_SQL} WHERE z.village_code = $1 ORDER BY z.name, z.id"),
-            &[P::T(&v)],
-        )?
-        .iter()
-        .map(zone_from)
-        .collect::<Result<_, _>>()
+        zones_in(tx, &v)
     })
+}
+
+/// The zones of a village already checked against the scope, by name.
+pub(super) fn zones_in(tx: &mut Tx<'_>, village: &str) -> Result<Vec<Zone>, StoreError> {
+    tx.query(
+        &format!("{ZONE_SQL} WHERE z.village_code = $1 ORDER BY z.name, z.id"),
+        &[P::T(village)],
+    )?
+    .iter()
+    .map(zone_from)
+    .collect()
 }
 
 /// One zone inside the scope.
