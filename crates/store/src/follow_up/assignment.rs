@@ -3,7 +3,7 @@
 //! assigning them one by one or all at once.
 
 use super::shared::{load_woman, years_before};
-use super::zones::{Zone, load_zone, zones_in};
+use super::zones::{WorkerOption, Zone, load_zone, worker_options, zones_in};
 use crate::Db;
 use crate::audit::{self, Action};
 use crate::db::{P, Row, Tx};
@@ -305,6 +305,40 @@ pub fn unassigned(
         let detail = format!("village={v} count={}", out.len());
         audit::record(tx, scope, Action::View, "unassigned", None, Some(&detail))?;
         Ok(out)
+    })
+}
+
+/// A village's zones page: its zones, the users who may be named their
+/// workers and the women who need a worker and have none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VillageZones {
+    pub zones: Vec<Zone>,
+    pub workers: Vec<WorkerOption>,
+    pub unassigned: Vec<Unassigned>,
+}
+
+/// [`list_zones`](super::list_zones), [`workers_for`](super::workers_for)
+/// and [`unassigned`] of one village in one call (ReadRegister; the
+/// village checked once); the unassigned list is audited as it is there.
+pub fn village_zones(
+    db: &Db,
+    scope: &Scope,
+    village: &str,
+    today: NaiveDate,
+) -> Result<VillageZones, StoreError> {
+    require(scope, Permission::ReadRegister)?;
+    db.write(|tx| {
+        let v = check_village(tx, scope, village)?;
+        let zones = zones_in(tx, &v)?;
+        let workers = worker_options(tx, &v)?;
+        let unassigned = unassigned_in(tx, &v, today)?;
+        let detail = format!("village={v} count={}", unassigned.len());
+        audit::record(tx, scope, Action::View, "unassigned", None, Some(&detail))?;
+        Ok(VillageZones {
+            zones,
+            workers,
+            unassigned,
+        })
     })
 }
 

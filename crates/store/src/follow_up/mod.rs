@@ -37,8 +37,8 @@ mod work_list;
 mod zones;
 
 pub use assignment::{
-    Assignment, AssignmentForm, NeedsWorker, Unassigned, assign, assign_all_unassigned,
-    assignment_form, assignment_of, unassigned,
+    Assignment, AssignmentForm, NeedsWorker, Unassigned, VillageZones, assign,
+    assign_all_unassigned, assignment_form, assignment_of, unassigned, village_zones,
 };
 pub use coverage::{
     CoverageBy, CoverageReport, CoverageRow, MonthCoverage, coverage, coverage_by_month,

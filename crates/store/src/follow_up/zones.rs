@@ -97,7 +97,12 @@ pub fn get_zone(db: &Db, scope: &Scope, id: &str) -> Result<Zone, StoreError> {
 /// Roles whose users may be named a zone's worker.
 const WORKER_ROLES: &str = "'follow_up_worker', 'village_specialist', 'town_staff'";
 
-fn worker_options(tx: &mut Tx<'_>, village: &str) -> Result<Vec<WorkerOption>, StoreError> {
+/// The users whose area covers the village and whose role may be named
+/// a zone's worker.
+pub(super) fn worker_options(
+    tx: &mut Tx<'_>,
+    village: &str,
+) -> Result<Vec<WorkerOption>, StoreError> {
     // The org units whose users' areas cover the village: its county, town
     // and the village itself.
     let prefixes: Vec<&str> = [6, 9, 12]
