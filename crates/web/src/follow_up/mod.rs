@@ -22,13 +22,13 @@
 
 use crate::AppState;
 use crate::kit::params::word;
-use crate::session::SignedIn;
 use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use hearth_core::Lang;
 use hearth_core::follow_up::{ContactStatus, NeedCategory, NeedStatus, VisitMode};
+use hearth_core::scope::Scope;
 use hearth_core::user::Role;
 
 pub mod api;
@@ -89,8 +89,8 @@ async fn stylesheet() -> impl IntoResponse {
 
 /// True for a follow-up worker (随访员): she sees and visits only the
 /// women assigned to her.
-pub(crate) fn is_worker(me: &SignedIn) -> bool {
-    me.user.role == Role::FollowUpWorker
+pub(crate) fn is_worker(scope: &Scope) -> bool {
+    scope.role == Role::FollowUpWorker
 }
 
 pub(crate) fn mode_label(lang: Lang, m: VisitMode) -> String {

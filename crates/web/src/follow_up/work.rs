@@ -236,7 +236,7 @@ pub async fn page(
 ) -> PageResult {
     me.require(Permission::RecordVisit)?;
     let lang = me.ctx.lang;
-    let worker_view = is_worker(&me);
+    let worker_view = is_worker(&me.scope);
     let area = !worker_view;
     let filter = q
         .worker
@@ -441,7 +441,7 @@ async fn needs_page(
 ) -> PageResult {
     me.require(Permission::RecordVisit)?;
     let lang = me.ctx.lang;
-    let worker = is_worker(me).then(|| me.user.id.clone());
+    let worker = is_worker(&me.scope).then(|| me.user.id.clone());
     let needs = me
         .run(st, move |db, scope| {
             let f = |status| NeedFilter {

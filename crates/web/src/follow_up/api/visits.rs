@@ -4,15 +4,15 @@
 //! schedule) and the needs raised at visits with their status.
 
 use super::dto::{
-    NeedDto, NeedPage, NeedQuery, NeedStatusBody, NewProcedureBody, NewVisitBody, ProcedureDto,
-    VisitDto, VisitPage, VisitQuery, VisitRowDto,
+    NeedDto, NeedQuery, NeedStatusBody, NewProcedureBody, NewVisitBody, ProcedureDto, VisitDto,
+    VisitQuery, VisitRowDto,
 };
 use super::org_renamed;
 use crate::AppState;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::extract::{ApiJson, ApiPath, ApiQuery, Caller, IfMatch};
+use crate::kit::api::{Page, created, etag, paging, record, village_filter};
 use crate::kit::api::{body_id, opt_date};
-use crate::kit::api::{created, etag, paging, record, village_filter};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -128,7 +128,7 @@ pub async fn list_procedures(
     security(("bearer" = [])),
     params(VisitQuery),
     responses(
-        (status = 200, description = "Visits, newest first", body = VisitPage),
+        (status = 200, description = "Visits, newest first", body = Page<VisitRowDto>),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Your role may not read the register", body = ErrorBody),
         (status = 422, description = "A bad `village`, `from`, `to`, `limit` or `offset`", body = ErrorBody),
@@ -138,7 +138,7 @@ pub async fn list_visits(
     State(st): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<VisitQuery>,
-) -> Result<Json<VisitPage>, ApiError> {
+) -> Result<Json<Page<VisitRowDto>>, ApiError> {
     let (limit, offset) = paging(
         q.limit.as_deref(),
         q.offset.as_deref(),
@@ -182,7 +182,7 @@ pub async fn list_visits(
         .run(&st, move |db, scope| follow_up::list_visits(db, scope, &f))
         .await
         .map_err(|e| caller.err(org_renamed(e, "village")))?;
-    Ok(Json(VisitPage {
+    Ok(Json(Page {
         items: rows.into_iter().map(VisitRowDto::from).collect(),
         limit,
         offset,
@@ -300,7 +300,7 @@ fn need_status(name: &str, v: &str, errs: &mut Vec<FieldError>) -> Option<NeedSt
     security(("bearer" = [])),
     params(NeedQuery),
     responses(
-        (status = 200, description = "Needs, newest first", body = NeedPage),
+        (status = 200, description = "Needs, newest first", body = Page<NeedDto>),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Your role may not read the register", body = ErrorBody),
         (status = 422, description = "A bad `status`, `village`, `limit` or `offset`", body = ErrorBody),
@@ -310,7 +310,7 @@ pub async fn list_needs(
     State(st): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<NeedQuery>,
-) -> Result<Json<NeedPage>, ApiError> {
+) -> Result<Json<Page<NeedDto>>, ApiError> {
     let (limit, offset) = paging(
         q.limit.as_deref(),
         q.offset.as_deref(),
@@ -344,7 +344,7 @@ pub async fn list_needs(
         .run(&st, move |db, scope| follow_up::list_needs(db, scope, &f))
         .await
         .map_err(|e| caller.err(org_renamed(e, "village")))?;
-    Ok(Json(NeedPage {
+    Ok(Json(Page {
         items: rows.into_iter().map(NeedDto::from).collect(),
         limit,
         offset,
