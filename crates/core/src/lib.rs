@@ -4,9 +4,6 @@
 #![forbid(unsafe_code)]
 
 pub mod dates;
-pub mod demo;
-pub mod demo_followup;
-pub mod demo_history;
 pub mod error;
 pub mod follow_up;
 pub mod household;

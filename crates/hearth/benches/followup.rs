@@ -9,10 +9,10 @@
 //! serves it).
 
 use chrono::{Months, NaiveDate};
-use hearth_core::demo::DemoConfig;
 use hearth_core::follow_up::{VisitInput, YearMonth};
 use hearth_core::scope::Scope;
 use hearth_core::user::Role;
+use hearth_demo::DemoConfig;
 use hearth_store::Db;
 use hearth_store::db::P;
 use hearth_store::follow_up::{self, CoverageBy};
@@ -147,8 +147,7 @@ fn main() {
                 followup_months: months,
             };
             let (stats, ms) = timed(|| {
-                hearth_store::bulk::load_demo(&db, &cfg, &hash, &mut |_| {})
-                    .unwrap_or_else(|e| die(e))
+                hearth_demo::load_demo(&db, &cfg, &hash, &mut |_| {}).unwrap_or_else(|e| die(e))
             });
             println!(
                 "demo load: {:.1} s ({} persons, {} visits, {} contacts, {} needs, {} zones)",

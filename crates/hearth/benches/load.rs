@@ -10,10 +10,10 @@
 //! default 15; BENCH_KEEP=1 keeps the statistics database for a look).
 
 use chrono::{Datelike, Months, NaiveDate};
-use hearth_core::demo::{self, DemoConfig, VillageBatch};
 use hearth_core::id_number::ResidentId;
 use hearth_core::scope::Scope;
 use hearth_core::user::Role;
+use hearth_demo::{DemoConfig, VillageBatch};
 use hearth_store::stats::{self, Period};
 use std::collections::HashMap;
 use std::io::Write;
@@ -124,7 +124,7 @@ fn gather(cfg: &DemoConfig) -> (Vec<Table>, u64) {
         seq += 1;
         Val::I(seq)
     };
-    let _ = demo::generate(cfg, |b: VillageBatch| {
+    let _ = hearth_demo::generate(cfg, |b: VillageBatch| {
         for h in b.households {
             hh.push(vec![
                 Val::T(h.id),
@@ -366,7 +366,7 @@ fn load_and_import(cfg: &DemoConfig, backends: &str, hash: &str) {
         hearth_store::orgs::upsert(
             &db,
             &hearth_core::scope::Scope::system("bench"),
-            &demo::org_units(&cfg),
+            &hearth_demo::org_units(&cfg),
         )
         .unwrap_or_else(|e| die(e));
         drop(db);
@@ -383,8 +383,7 @@ fn load_and_import(cfg: &DemoConfig, backends: &str, hash: &str) {
         let t = fresh(backend, "demo");
         let db = hearth_store::open_and_migrate(&t.url).unwrap_or_else(|e| die(e));
         let t0 = Instant::now();
-        let stats =
-            hearth_store::bulk::load_demo(&db, &cfg, hash, &mut |_| {}).unwrap_or_else(|e| die(e));
+        let stats = hearth_demo::load_demo(&db, &cfg, hash, &mut |_| {}).unwrap_or_else(|e| die(e));
         let secs = t0.elapsed().as_secs_f64();
         drop(db);
         let rows = stats.households + stats.persons + stats.couples + stats.registrations;
@@ -413,7 +412,7 @@ fn load_and_import(cfg: &DemoConfig, backends: &str, hash: &str) {
         hearth_store::orgs::upsert(
             &db,
             &hearth_core::scope::Scope::system("bench"),
-            &demo::org_units(&DemoConfig {
+            &hearth_demo::org_units(&DemoConfig {
                 persons: 45_000,
                 ..cfg
             }),
@@ -681,9 +680,8 @@ fn stats_bench(backend: &str, cfg: &DemoConfig, hash: &str) {
     let reps: usize = env_or("BENCH_STATS_REPS", "15").parse().unwrap_or(15);
     let t = fresh(backend, "stats");
     let db = hearth_store::open_and_migrate(&t.url).unwrap_or_else(|e| die(e));
-    let (loaded, load_ms) = timed(|| {
-        hearth_store::bulk::load_demo(&db, cfg, hash, &mut |_| {}).unwrap_or_else(|e| die(e))
-    });
+    let (loaded, load_ms) =
+        timed(|| hearth_demo::load_demo(&db, cfg, hash, &mut |_| {}).unwrap_or_else(|e| die(e)));
     let mut raw = Raw::open(&t.url);
     if backend != "sqlite" {
         // A live server has statistics (autovacuum analyses a table after

@@ -7,9 +7,9 @@ mod progress;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use hearth_core::Lang;
-use hearth_core::demo::DemoConfig;
 use hearth_core::scope::Scope;
 use hearth_core::user::{Role, check_password_strength, hash_password};
+use hearth_demo::DemoConfig;
 use hearth_store::{Db, bulk, migrate, users};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -248,7 +248,7 @@ fn run(cli: Cli) -> Result<()> {
                 persons,
                 seed,
                 today: hearth_core::dates::today(),
-                followup_months: hearth_core::demo::FOLLOWUP_MONTHS,
+                followup_months: hearth_demo::FOLLOWUP_MONTHS,
             };
             if bulk::has_persons(&d)? {
                 println!(
@@ -386,7 +386,7 @@ fn build_demo(d: &Db, cfg: &DemoConfig, password: &str) -> Result<()> {
     // argon2id is deliberately slow.
     let hash = hash_password(password).map_err(anyhow::Error::msg)?;
     let bar = progress::Progress::new(cfg.persons as u64, "生成示范乡镇 building the demo town");
-    let stats = bulk::load_demo(d, cfg, &hash, &mut |n| bar.set(n))?;
+    let stats = hearth_demo::load_demo(d, cfg, &hash, &mut |n| bar.set(n))?;
     bar.finish();
     let secs = started.elapsed().as_secs_f64();
     println!(

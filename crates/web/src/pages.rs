@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use hearth_store::auth::SignInError;
 use serde::Deserialize;
 
-use crate::kit::page::{error_page, other_lang, render};
+use crate::kit::page::{PageResult, error_page, other_lang, render};
 
 // ---- sign-in ------------------------------------------------------------
 
@@ -168,39 +168,37 @@ struct HomePage {
     women: i64,
 }
 
-pub async fn home(State(st): State<AppState>, me: SignedIn) -> Response {
-    let db = st.db.clone();
-    let scope = me.scope.clone();
-    let res = tokio::task::spawn_blocking(move || {
-        let counts = hearth_store::orgs::village_counts(&db, &scope, hearth_core::dates::today())?;
-        let units = hearth_store::orgs::list(&db, &scope)?;
-        Ok::<_, hearth_store::StoreError>((counts, units))
-    })
-    .await;
-    match res {
-        Ok(Ok((counts, units))) => {
-            let area = units
-                .iter()
-                .find(|u| u.code == me.user.org_code)
-                .map_or_else(|| me.user.org_code.clone(), |u| u.name.clone());
-            render(
-                &HomePage {
-                    tr: me.ctx.tr(),
-                    me: Some(me.me()),
-                    other_lang: other_lang(me.ctx.lang),
-                    area,
-                    households: counts.iter().map(|c| c.households).sum(),
-                    residents: counts.iter().map(|c| c.residents).sum(),
-                    women: counts.iter().map(|c| c.women_15_49).sum(),
-                },
-                StatusCode::OK,
-            )
-        }
-        // An auditor has no register to count: send them to the trail.
-        Ok(Err(hearth_store::StoreError::Forbidden)) => Redirect::to("/audit").into_response(),
-        Ok(Err(e)) => error_page(&me.ctx, e.into(), Some(me.me())),
-        Err(e) => error_page(&me.ctx, e.into(), Some(me.me())),
-    }
+pub async fn home(State(st): State<AppState>, me: SignedIn) -> PageResult {
+    let found = me
+        .run(&st, |db, scope| {
+            match hearth_store::orgs::village_counts(db, scope, hearth_core::dates::today()) {
+                Ok(counts) => Ok(Some((counts, hearth_store::orgs::list(db, scope)?))),
+                // An auditor has no register to count.
+                Err(hearth_store::StoreError::Forbidden) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .await?;
+    // An auditor is sent to the trail.
+    let Some((counts, units)) = found else {
+        return Ok(Redirect::to("/audit").into_response());
+    };
+    let area = units
+        .iter()
+        .find(|u| u.code == me.user.org_code)
+        .map_or_else(|| me.user.org_code.clone(), |u| u.name.clone());
+    Ok(render(
+        &HomePage {
+            tr: me.ctx.tr(),
+            me: Some(me.me()),
+            other_lang: other_lang(me.ctx.lang),
+            area,
+            households: counts.iter().map(|c| c.households).sum(),
+            residents: counts.iter().map(|c| c.residents).sum(),
+            women: counts.iter().map(|c| c.women_15_49).sum(),
+        },
+        StatusCode::OK,
+    ))
 }
 
 // ---- password change ----------------------------------------------------

@@ -6,10 +6,9 @@
 
 use crate::*;
 use chrono::{Months, NaiveDate};
-use hearth_core::demo::DemoConfig;
 use hearth_core::follow_up::YearMonth;
 use hearth_core::scope::Scope;
-use hearth_store::bulk;
+use hearth_demo::DemoConfig;
 use hearth_store::db::P;
 use hearth_store::follow_up::{self, CoverageBy};
 use std::collections::HashMap;
@@ -24,15 +23,15 @@ fn cfg(persons: usize, seed: u64) -> DemoConfig {
         persons,
         seed,
         today: day0(),
-        followup_months: hearth_core::demo::FOLLOWUP_MONTHS,
+        followup_months: hearth_demo::FOLLOWUP_MONTHS,
     }
 }
 
 const PW: &str = "demo-pass-123";
 
-fn load(t: &TestDb, c: &DemoConfig) -> bulk::LoadStats {
+fn load(t: &TestDb, c: &DemoConfig) -> hearth_demo::LoadStats {
     let hash = hearth_core::user::hash_password(PW).unwrap_or_else(|e| panic!("{e}"));
-    bulk::load_demo(&t.db, c, &hash, &mut |_| {}).unwrap_or_else(|e| panic!("{e}"))
+    hearth_demo::load_demo(&t.db, c, &hash, &mut |_| {}).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn count(t: &TestDb, sql: &str, params: &[P<'_>]) -> i64 {

@@ -5,8 +5,7 @@
 
 use crate::*;
 use chrono::{Months, NaiveDate};
-use hearth_core::demo::DemoConfig;
-use hearth_store::bulk;
+use hearth_demo::DemoConfig;
 
 /// A fixed "today", so the sample (and every figure below) is the same on
 /// every day the suite runs.
@@ -19,7 +18,7 @@ fn cfg(persons: usize, seed: u64) -> DemoConfig {
         persons,
         seed,
         today: day0(),
-        followup_months: hearth_core::demo::FOLLOWUP_MONTHS,
+        followup_months: hearth_demo::FOLLOWUP_MONTHS,
     }
 }
 
@@ -29,8 +28,9 @@ fn d(n: i64) -> String {
         .to_string()
 }
 
-fn load(t: &TestDb, c: &DemoConfig) -> bulk::LoadStats {
-    bulk::load_demo(&t.db, c, "not-a-real-hash", &mut |_| {}).unwrap_or_else(|e| panic!("{e}"))
+fn load(t: &TestDb, c: &DemoConfig) -> hearth_demo::LoadStats {
+    hearth_demo::load_demo(&t.db, c, "not-a-real-hash", &mut |_| {})
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn count(t: &TestDb, sql: &str, params: &[hearth_store::db::P<'_>]) -> i64 {

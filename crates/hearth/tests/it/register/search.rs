@@ -467,13 +467,13 @@ both!(search_initials_are_set_by_every_write_path, |kind| {
 
 both!(search_demo_persons_have_initials, |kind| {
     let t = TestDb::new(kind);
-    let cfg = hearth_core::demo::DemoConfig {
+    let cfg = hearth_demo::DemoConfig {
         persons: 400,
         seed: 7,
         today: today(),
         followup_months: 0,
     };
-    let stats = bulk::load_demo(&t.db, &cfg, "not-a-real-hash", &mut |_| {})
+    let stats = hearth_demo::load_demo(&t.db, &cfg, "not-a-real-hash", &mut |_| {})
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(stats.persons > 0);
     let rows = initials_column(&t.db);

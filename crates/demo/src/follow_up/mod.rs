@@ -1,31 +1,31 @@
-//! The demo's follow-up service (随访): each village split into zones (片区)
-//! by household number with one follow-up worker account per zone, every
-//! woman who needs a worker assigned to her household's zone, and months of
+//! The demo's follow-up service (随访), drawn from the seed village by
+//! village after its population and history: the village split into zones
+//! (片区) by household number, each with its worker account, every woman
+//! who needs a worker assigned to her household's zone, and months of
 //! visits with realistic completion (each village on time 85–95 %, one or
 //! two worse zones 70–80 %; mostly home visits, phone common in pregnancy,
 //! some at the clinic; postpartum home visits; a few late), the due
 //! contacts each visit covered (computed with the core schedule rules),
-//! needs raised, and a few contraceptive procedures with their follow-ups —
-//! drawn from the seed, village by village beside the population.
+//! needs raised, and a few contraceptive procedures with their follow-ups.
+//! It reads the batch the population and the history filled; nothing
+//! before it reads it.
 
-use crate::dates::parse_date;
-use crate::demo::{DemoAccount, GUSHAO, VillageBatch, add_days, fmt_date, mix, uuid_v7};
-use crate::demo_history::specialist_of;
-use crate::follow_up::{
+use crate::accounts::{ZONE_NAMES, worker_display, worker_username, zone_count};
+use crate::records::{
+    DemoAssignment, DemoNeed, DemoProcedure, DemoVisit, DemoVisitContact, DemoZone, VillageBatch,
+};
+use crate::seed::{add_days, code_num, days, fmt_date, mix, uuid_v7};
+use chrono::{Months, NaiveDate};
+use hearth_core::dates::parse_date;
+use hearth_core::follow_up::{
     BirthFact, DueContact, Facts, NeedCategory, NeedStatus, PregnancyFact, ProcedureFact,
     ProcedureKind, RuleKind, ScheduleRule, VisitMode, YearMonth, covered_by, due_contacts,
 };
-use crate::org::{OrgLevel, OrgUnit};
-use crate::person::Sex;
-use crate::user::Role;
-use chrono::{Months, NaiveDate};
+use hearth_core::person::Sex;
 use std::collections::{HashMap, HashSet};
 
 /// Months of visits the demo holds by default (five years).
 pub const FOLLOWUP_MONTHS: u32 = 60;
-
-/// Zone names, in household-number order.
-const ZONE_NAMES: [&str; 6] = ["一片区", "二片区", "三片区", "四片区", "五片区", "六片区"];
 
 /// The four default topics, in their display order.
 const TOPICS: [&str; 4] = [
@@ -59,124 +59,8 @@ const NEEDS: [(NeedCategory, &str); 8] = [
 
 const PROCEDURE_PLACES: [&str; 2] = ["镇卫生院计生服务站", "区妇幼保健院"];
 
-/// A zone of a village and its worker (by user name; `None` when the demo
-/// has no account for it).
-#[derive(Debug, Clone, PartialEq)]
-pub struct DemoZone {
-    pub id: String,
-    pub village_code: String,
-    pub name: String,
-    pub worker_username: Option<String>,
-    pub worker_name: String,
-}
-
-/// One woman's responsible zone and worker.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DemoAssignment {
-    pub person_id: String,
-    pub village_code: String,
-    pub zone_id: String,
-    pub worker_username: String,
-}
-
-/// A contraceptive procedure.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DemoProcedure {
-    pub id: String,
-    pub person_id: String,
-    pub village_code: String,
-    pub kind: ProcedureKind,
-    pub done_on: String,
-    pub place: &'static str,
-}
-
-/// A visit as the demo writes it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DemoVisit {
-    pub id: String,
-    pub person_id: String,
-    pub village_code: String,
-    pub zone_id: String,
-    pub worker_username: Option<String>,
-    pub worker_name: String,
-    pub visited_on: String,
-    pub mode: VisitMode,
-    pub topics: String,
-    pub findings: Option<&'static str>,
-    pub next_appointment: Option<String>,
-}
-
-/// A due contact a visit covered.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DemoVisitContact {
-    pub visit_id: String,
-    pub person_id: String,
-    pub contact_key: String,
-    pub rule_code: String,
-    pub window_from: String,
-    pub window_to: String,
-}
-
-/// A need raised at a visit.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DemoNeed {
-    pub id: String,
-    pub visit_id: String,
-    pub person_id: String,
-    pub village_code: String,
-    pub category: NeedCategory,
-    pub text: &'static str,
-    pub status: NeedStatus,
-    pub created_on: String,
-}
-
-fn code_num(code: &str) -> u64 {
-    code.parse().unwrap_or(0)
-}
-
-/// Zones in a village: 3–6, fixed by the village code.
-pub fn zone_count(village_code: &str) -> usize {
-    3 + (mix(code_num(village_code) ^ 0x5A4F_4E45) % 4) as usize
-}
-
-/// The user name of a zone's worker (`i` from 1): `v01w1`… in Gushao,
-/// `w<village code>-<i>` elsewhere.
-pub fn worker_username(village_code: &str, i: usize) -> String {
-    match specialist_of(village_code) {
-        Some(v) => format!("{v}w{i}"),
-        None => format!("w{village_code}-{i}"),
-    }
-}
-
-fn worker_display(village_name: &str, zone: &str) -> String {
-    format!("{village_name}{zone}随访员")
-}
-
-/// The follow-up worker accounts of the villages among `orgs` (Gushao's
-/// only when `all` is false), one per zone, in village-code order.
-pub fn worker_accounts(orgs: &[OrgUnit], all: bool) -> Vec<DemoAccount> {
-    let mut villages: Vec<&OrgUnit> = orgs
-        .iter()
-        .filter(|o| o.level() == OrgLevel::Village && (all || o.code.as_str().starts_with(GUSHAO)))
-        .collect();
-    villages.sort_by(|a, b| a.code.cmp(&b.code));
-    let mut out = Vec::new();
-    for v in villages {
-        let code = v.code.as_str();
-        for (i, zone) in ZONE_NAMES.iter().take(zone_count(code)).enumerate() {
-            out.push(DemoAccount {
-                username: worker_username(code, i + 1),
-                display_name: worker_display(&v.name, zone),
-                role: Role::FollowUpWorker,
-                org_code: code.to_string(),
-            });
-        }
-    }
-    out
-}
-
 /// The default schedule rules, as the migration seeds them.
-pub fn default_rules() -> Vec<ScheduleRule> {
+pub(crate) fn default_rules() -> Vec<ScheduleRule> {
     let all = vec![VisitMode::Home, VisitMode::Phone, VisitMode::Clinic];
     let r = |code: &str,
              kind: RuleKind,
@@ -273,14 +157,11 @@ pub(crate) struct FollowUp {
     rng: fastrand::Rng,
 }
 
-fn days(rng: &mut fastrand::Rng, lo: i64, hi: i64) -> i64 {
-    if hi <= lo { lo } else { rng.i64(lo..=hi) }
-}
-
 /// A planned visit of one woman: date, mode.
 type Plan = (NaiveDate, VisitMode);
 
 impl FollowUp {
+    /// The follow-up service's state for a run from `seed`.
     pub(crate) fn new(seed: u64) -> Self {
         FollowUp {
             rules: default_rules(),
