@@ -5,21 +5,19 @@
 //! months drawn as inline SVG on the server; and the Excel export of the
 //! table (`/work/coverage.xlsx`, audited as an export).
 
-use super::{ParamError, bad_params, pct, pick, require};
 use crate::AppState;
-use crate::error::WebError;
 use crate::i18n::{Tr, t};
-use crate::kit::page::{other_lang, render};
-use crate::register::{Opt, blocking, fail, options, tx};
+use crate::kit::form::Opt;
+use crate::kit::org::{org_options, pick_org, units};
+use crate::kit::page::{OrPage, PageFail, PageResult, other_lang, render};
+use crate::kit::params::{ParamError, given, pct, pick, query_or_error, tx};
 use crate::session::{Me, SignedIn};
 use crate::xlsx::{self, Cell, Sheet};
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use hearth_core::Lang;
-use hearth_core::Reason;
 use hearth_core::dates::today;
 use hearth_core::follow_up::YearMonth;
 use hearth_core::scope::Permission;
@@ -29,6 +27,9 @@ use serde::Deserialize;
 
 /// The chart's months.
 const CHART_MONTHS: usize = 12;
+
+/// Where a refused parameter's 400 page leads back to.
+const BACK: &str = "/work/coverage";
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct CoverageQuery {
@@ -44,61 +45,15 @@ struct Params {
     by: CoverageBy,
 }
 
-fn given(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-fn param(name: &str, message: String) -> ParamError {
-    ParamError {
-        param: name.to_string(),
-        message,
-    }
-}
-
-/// The org unit: the typed code when it is a unit inside the caller's
-/// area; by default her own unit (or the widest unit of her area).
-fn pick_org(me: &SignedIn, units: &[OrgRow], typed: &Option<String>) -> Result<OrgRow, ParamError> {
-    let lang = me.ctx.lang;
-    let inside = |u: &&OrgRow| me.scope.covers(&u.code);
-    match given(typed) {
-        Some(code) => {
-            if code.len() > 12 || !code.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(param("org", Reason::BadOrgCode.message(lang)));
-            }
-            match units.iter().find(|u| u.code == code) {
-                Some(u) if me.scope.covers(&u.code) => Ok(u.clone()),
-                None if me.scope.covers(code) => {
-                    Err(param("org", Reason::UnknownOrg.message(lang)))
-                }
-                _ => Err(param("org", Reason::OutOfScope.message(lang))),
-            }
-        }
-        None => units
-            .iter()
-            .filter(inside)
-            .find(|u| u.code == me.user.org_code)
-            .or_else(|| units.iter().filter(inside).min_by_key(|u| u.code.len()))
-            .cloned()
-            .ok_or_else(|| param("org", Reason::UnknownOrg.message(lang))),
-    }
-}
-
-/// Checks every parameter; all refusals at once.
+/// Checks every parameter; all refusals at once (the 400 page).
 async fn params(
     st: &AppState,
     me: &SignedIn,
     q: Result<Query<CoverageQuery>, QueryRejection>,
-) -> Result<(Params, Vec<OrgRow>), Response> {
+) -> Result<(Params, Vec<OrgRow>), PageFail> {
     let lang = me.ctx.lang;
-    let Ok(Query(q)) = q else {
-        let e = param("query", tx(lang, "followup.param.unreadable"));
-        return Err(bad_params(me, vec![e], "/work/coverage"));
-    };
-    let (db, scope) = (st.db.clone(), me.scope.clone());
-    let units = match blocking(move || hearth_store::orgs::list(&db, &scope)).await {
-        Ok(u) => u,
-        Err(e) => return Err(fail(me, e)),
-    };
+    let q = query_or_error(q, lang).map_err(|e| me.bad_params(e, BACK))?;
+    let units = units(st, me).await.page(me)?;
     let mut errs = Vec::new();
     let org = pick_org(me, &units, &q.org).map_err(|e| errs.push(e)).ok();
     let month = match given(&q.month) {
@@ -106,7 +61,10 @@ async fn params(
         Some(s) => match YearMonth::parse(s) {
             Ok(m) => Some(m),
             Err(_) => {
-                errs.push(param("month", tx(lang, "followup.param.bad_month")));
+                errs.push(ParamError::new(
+                    "month",
+                    tx(lang, "followup.param.bad_month"),
+                ));
                 None
             }
         },
@@ -114,7 +72,7 @@ async fn params(
     let by = match CoverageBy::parse(q.by.as_deref().unwrap_or("")) {
         Some(b) => Some(b),
         None => {
-            errs.push(param("by", tx(lang, "followup.param.bad_by")));
+            errs.push(ParamError::new("by", tx(lang, "followup.param.bad_by")));
             None
         }
     };
@@ -122,7 +80,7 @@ async fn params(
         (Some(org), Some(month), Some(by)) if errs.is_empty() => {
             Ok((Params { org, month, by }, units))
         }
-        _ => Err(bad_params(me, errs, "/work/coverage")),
+        _ => Err(me.bad_params(errs, BACK)),
     }
 }
 
@@ -341,39 +299,29 @@ pub async fn page(
     State(st): State<AppState>,
     me: SignedIn,
     q: Result<Query<CoverageQuery>, QueryRejection>,
-) -> Response {
-    if let Err(e) = require(&me, Permission::ReadStatistics) {
-        return fail(&me, e);
-    }
+) -> PageResult {
+    me.require(Permission::ReadStatistics)?;
     let lang = me.ctx.lang;
-    let (p, units) = match params(&st, &me, q).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    let (p, units) = params(&st, &me, q).await?;
     let mut from = p.month;
     for _ in 1..CHART_MONTHS {
         from = from.prev();
     }
-    let (db, scope, org, month, by) = (
-        st.db.clone(),
-        me.scope.clone(),
-        p.org.code.clone(),
-        p.month,
-        p.by,
-    );
+    let (org, month, by) = (p.org.code.clone(), p.month, p.by);
     let now = today();
-    let res = blocking(move || {
-        let report = fu::coverage(&db, &scope, &org, month, by, now)?;
-        let post = fu::postpartum_completion(&db, &scope, &org, month, now)?;
-        let months = fu::coverage_by_month(&db, &scope, &org, from, month, now)?;
-        let rules = fu::list_rules(&db, &scope)?;
-        Ok((report, post, months, rules))
-    })
-    .await;
-    let (report, post, months, rules) = match res {
-        Ok(x) => x,
-        Err(e) => return report_fail(&me, e),
-    };
+    let (report, post, months, rules) = me
+        .run(&st, move |db, scope| {
+            Ok(
+                fu::coverage(db, scope, &org, month, by, now).and_then(|report| {
+                    let post = fu::postpartum_completion(db, scope, &org, month, now)?;
+                    let months = fu::coverage_by_month(db, scope, &org, from, month, now)?;
+                    let rules = fu::list_rules(db, scope)?;
+                    Ok((report, post, months, rules))
+                }),
+            )
+        })
+        .await?
+        .map_err(|e| me.report_fail(e.into(), BACK))?;
     let total_name = tx(lang, "followup.coverage.total");
     // The store names a postpartum rule in Chinese; the page's language
     // comes from the rule itself.
@@ -388,18 +336,7 @@ pub async fn page(
         me: Some(me.me()),
         other_lang: other_lang(lang),
         org_name: format!("{}（{}）", p.org.name, p.org.code),
-        org_opts: options(
-            &p.org.code,
-            None,
-            units.iter().filter(|u| me.scope.covers(&u.code)).map(|u| {
-                let indent = match u.level.as_str() {
-                    "village" => "　　",
-                    "town" => "　",
-                    _ => "",
-                };
-                (u.code.clone(), format!("{indent}{}（{}）", u.name, u.code))
-            }),
-        ),
+        org_opts: org_options(&me, &units, &p.org.code),
         month: p.month.to_string(),
         by: p.by.code(),
         by_label: by_label(lang, p.by),
@@ -424,27 +361,7 @@ pub async fn page(
         chart_to: p.month.to_string(),
         xlsx_href: href("/work/coverage.xlsx", &p.org.code, p.month, p.by),
     };
-    render(&view, StatusCode::OK)
-}
-
-/// A store refusal of a parameter as the 400 page; others as usual.
-fn report_fail(me: &SignedIn, e: WebError) -> Response {
-    match e {
-        WebError::Invalid(fields) if !fields.is_empty() => {
-            let params = fields
-                .iter()
-                .map(|f| {
-                    let name = match f.field.as_str() {
-                        "org_code" => "org",
-                        other => other,
-                    };
-                    param(name, f.message(me.ctx.lang))
-                })
-                .collect();
-            bad_params(me, params, "/work/coverage")
-        }
-        e => fail(me, e),
-    }
+    Ok(render(&view, StatusCode::OK))
 }
 
 /// `GET /work/coverage.xlsx?org=&month=&by=`: the table as a workbook;
@@ -453,34 +370,24 @@ pub async fn xlsx(
     State(st): State<AppState>,
     me: SignedIn,
     q: Result<Query<CoverageQuery>, QueryRejection>,
-) -> Response {
-    if let Err(e) = require(&me, Permission::ReadStatistics) {
-        return fail(&me, e);
-    }
+) -> PageResult {
+    me.require(Permission::ReadStatistics)?;
     let lang = me.ctx.lang;
-    let (p, _) = match params(&st, &me, q).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let (db, scope, org, month, by) = (
-        st.db.clone(),
-        me.scope.clone(),
-        p.org.code.clone(),
-        p.month,
-        p.by,
-    );
+    let (p, _) = params(&st, &me, q).await?;
+    let (org, month, by) = (p.org.code.clone(), p.month, p.by);
     let detail = format!("org={};month={};by={}", p.org.code, p.month, p.by.code());
     let now = today();
-    let res = blocking(move || {
-        let report = fu::coverage(&db, &scope, &org, month, by, now)?;
-        xlsx::record_export(&db, &scope, "follow_up_coverage", &detail)?;
-        Ok(report)
-    })
-    .await;
-    let report = match res {
-        Ok(r) => r,
-        Err(e) => return report_fail(&me, e),
-    };
+    let report = me
+        .run(&st, move |db, scope| {
+            Ok(
+                fu::coverage(db, scope, &org, month, by, now).and_then(|report| {
+                    xlsx::record_export(db, scope, "follow_up_coverage", &detail)?;
+                    Ok(report)
+                }),
+            )
+        })
+        .await?
+        .map_err(|e| me.report_fail(e.into(), BACK))?;
     let line = |name: String, r: &CoverageRow| {
         vec![
             Cell::Text(name),
@@ -519,19 +426,17 @@ pub async fn xlsx(
             .collect(),
         total: Some(line(tx(lang, "followup.coverage.total"), &report.total)),
     };
-    match xlsx::workbook(&sheet) {
-        Ok(bytes) => xlsx::download(
-            bytes,
-            &format!("coverage-{}-{}.xlsx", p.org.code, p.month),
-            &format!(
-                "{}{}{}.xlsx",
-                p.org.name,
-                p.month,
-                t(lang, "followup.coverage.title")
-            ),
+    let bytes = xlsx::workbook(&sheet).page(&me)?;
+    Ok(xlsx::download(
+        bytes,
+        &format!("coverage-{}-{}.xlsx", p.org.code, p.month),
+        &format!(
+            "{}{}{}.xlsx",
+            p.org.name,
+            p.month,
+            t(lang, "followup.coverage.title")
         ),
-        Err(e) => fail(&me, e),
-    }
+    ))
 }
 
 #[cfg(test)]

@@ -8,37 +8,37 @@
 //!   contacts it covers are computed by the store for the typed date).
 //! - `zones`: `GET/POST /zones?village=`, `POST /zones/{id}/edit` (rename,
 //!   change the worker after a confirmation that all its women move),
-//!   `POST /zones/assign`, `POST /zones/assign-all`, and
-//!   `GET/POST /persons/{id}/assignment` (move one woman to another zone).
+//!   `POST /zones/assign`, `POST /zones/assign-all`.
+//! - `assignment`: `GET/POST /persons/{id}/assignment` (move one woman to
+//!   another zone of her village).
 //! - `coverage`: `GET /work/coverage` (table, postpartum completion, SVG
 //!   chart) and `GET /work/coverage.xlsx` (audited export).
 //! - `schedule`: `GET /admin/schedule`, `POST /admin/schedule/{code}`.
 //!
-//! Handlers stay thin: the CSRF token first on a POST, then the role, then
-//! the store (always with the caller's `Scope`, which filters and audits).
+//! Handlers stay thin and return `PageResult`: the CSRF token first on a
+//! POST, then the store through `me.run` — one call that checks the role,
+//! the scope, a worker's own women and a retry, filters and audits — and
+//! `?` for every failure. The JSON API is `api/`.
 
 use crate::AppState;
-use crate::session::SignedIn;
+use crate::kit::params::word;
 use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use hearth_core::Lang;
-use hearth_core::follow_up::{ContactStatus, VisitMode};
+use hearth_core::follow_up::{ContactStatus, NeedCategory, NeedStatus, VisitMode};
+use hearth_core::scope::Scope;
 use hearth_core::user::Role;
 
 pub mod api;
+mod assignment;
 mod coverage;
 pub mod panel;
 mod schedule;
 mod visit;
 mod work;
 mod zones;
-
-// Shared page helpers come from the kit; these re-exports keep the
-// module's files short.
-pub(crate) use crate::kit::legacy::{bad_params, require};
-pub(crate) use crate::kit::params::{ParamError, pct, pick, word};
 
 /// The follow-up screens' routes.
 pub fn routes() -> Router<AppState> {
@@ -65,7 +65,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/persons/{id}/assignment",
-            get(zones::assignment).post(zones::move_woman),
+            get(assignment::assignment).post(assignment::move_woman),
         )
         .route("/admin/schedule", get(schedule::page))
         .route(
@@ -90,28 +90,34 @@ async fn stylesheet() -> impl IntoResponse {
 
 /// True for a follow-up worker (随访员): she sees and visits only the
 /// women assigned to her.
-pub(crate) fn is_worker(me: &SignedIn) -> bool {
-    me.user.role == Role::FollowUpWorker
+pub(crate) fn is_worker(scope: &Scope) -> bool {
+    scope.role == Role::FollowUpWorker
 }
 
-pub(crate) fn mode_label(lang: Lang, code: &str) -> String {
-    word(lang, "followup.mode", code)
+pub(crate) fn mode_label(lang: Lang, m: VisitMode) -> String {
+    word(lang, "followup.mode", m.code())
 }
 
 pub(crate) fn status_label(lang: Lang, s: ContactStatus) -> String {
     word(lang, "followup.status", s.code())
 }
 
-pub(crate) fn category_label(lang: Lang, code: &str) -> String {
-    word(lang, "followup.category", code)
+pub(crate) fn category_label(lang: Lang, c: NeedCategory) -> String {
+    word(lang, "followup.category", c.code())
 }
 
-pub(crate) fn need_status_label(lang: Lang, code: &str) -> String {
-    word(lang, "followup.need_status", code)
+pub(crate) fn need_status_label(lang: Lang, s: NeedStatus) -> String {
+    word(lang, "followup.need_status", s.code())
 }
 
-/// The visit modes, in form order.
-pub(crate) const MODES: [VisitMode; 3] = [VisitMode::Home, VisitMode::Phone, VisitMode::Clinic];
+/// Modes as the pages list them (`入户/电话`).
+pub(crate) fn modes_label(lang: Lang, modes: &[VisitMode]) -> String {
+    modes
+        .iter()
+        .map(|m| mode_label(lang, *m))
+        .collect::<Vec<_>>()
+        .join("/")
+}
 
 /// A window as the pages show it (`2026-11-01 – 2026-11-30`, or one day).
 pub(crate) fn window_text(from: &str, to: &str) -> String {
@@ -125,12 +131,17 @@ pub(crate) fn window_text(from: &str, to: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kit::params::{pct, pick};
 
     #[test]
     fn labels_and_windows() {
-        assert_eq!(mode_label(Lang::Zh, "home"), "入户");
-        assert_eq!(mode_label(Lang::En, "phone"), "Phone");
-        assert_eq!(mode_label(Lang::En, "fax"), "fax");
+        assert_eq!(mode_label(Lang::Zh, VisitMode::Home), "入户");
+        assert_eq!(mode_label(Lang::En, VisitMode::Phone), "Phone");
+        assert_eq!(word(Lang::En, "followup.mode", "fax"), "fax");
+        assert_eq!(
+            modes_label(Lang::Zh, &[VisitMode::Home, VisitMode::Phone]),
+            "入户/电话"
+        );
         assert_eq!(window_text("2026-11-01", "2026-11-01"), "2026-11-01");
         assert_eq!(
             window_text("2026-11-01", "2026-11-30"),

@@ -4,20 +4,21 @@
 //! satisfy it and whether it is active; `POST /admin/schedule/{code}`
 //! changes one, version-checked (a stale form shows the rule as it is now).
 
-use super::{MODES, mode_label, pick, require};
+use super::mode_label;
 use crate::AppState;
-use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::kit::page::{other_lang, render};
-use crate::register::{Errors, blocking, fail, path_id, see_other, tx, version_of};
+use crate::kit::form::{Errors, path_id, version_of};
+use crate::kit::page::{OrPage, PageResult, other_lang, render, see_other};
+use crate::kit::params::{pick, tx};
 use crate::session::{Me, SignedIn};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use hearth_core::follow_up::{RuleInput, RuleKind, ScheduleRule};
+use hearth_core::follow_up::{RuleInput, RuleKind, ScheduleRule, VisitMode};
 use hearth_core::scope::Permission;
+use hearth_store::StoreError;
 use hearth_store::follow_up as fu;
 use serde::Deserialize;
 
@@ -74,12 +75,13 @@ pub struct RuleForm {
 }
 
 impl RuleForm {
-    fn mode_codes(&self) -> Vec<&'static str> {
-        MODES
+    /// The modes ticked, in form order.
+    fn modes(&self) -> Vec<VisitMode> {
+        VisitMode::ALL
             .iter()
             .zip([&self.mode_home, &self.mode_phone, &self.mode_clinic])
             .filter(|(_, v)| v.is_some())
-            .map(|(m, _)| m.code())
+            .map(|(m, _)| *m)
             .collect()
     }
 
@@ -87,7 +89,7 @@ impl RuleForm {
         RuleInput {
             from_day: self.from_day.clone(),
             to_day: self.to_day.clone(),
-            modes: self.mode_codes().join(","),
+            modes: hearth_core::follow_up::modes_text(&self.modes()),
             active: self.active.is_some(),
         }
     }
@@ -112,21 +114,17 @@ async fn schedule_page(
     notice: Option<String>,
     typed: Option<Typed>,
     status: StatusCode,
-) -> Response {
+) -> PageResult {
     let tr = me.ctx.tr();
     let lang = me.ctx.lang;
-    let (db, scope) = (st.db.clone(), me.scope.clone());
-    let rules = match blocking(move || fu::list_rules(&db, &scope)).await {
-        Ok(r) => r,
-        Err(e) => return fail(me, e),
-    };
+    let rules = me.run(st, fu::list_rules).await?;
     let rules = rules
         .into_iter()
         .map(|r: ScheduleRule| {
             let back = typed.as_ref().filter(|t| t.code == r.code);
             let t = back.and_then(|t| t.form.as_ref());
             let day = |d: Option<i64>| d.map(|d| d.to_string()).unwrap_or_default();
-            let typed_modes = t.map(RuleForm::mode_codes);
+            let typed_modes = t.map(RuleForm::modes);
             let monthly = matches!(r.kind, RuleKind::Routine | RuleKind::Pregnant);
             RuleV {
                 label: pick(lang, &r.label_zh, &r.label_en),
@@ -137,23 +135,18 @@ async fn schedule_page(
                     (Some(f), Some(to)) => format!("{f}–{to}"),
                     _ => tx(lang, "followup.schedule.calendar_month"),
                 },
-                modes_text: r
-                    .modes
-                    .iter()
-                    .map(|m| mode_label(lang, m.code()))
-                    .collect::<Vec<_>>()
-                    .join("、"),
+                modes_text: modes_listed(lang, &r.modes),
                 active: r.active,
                 version: t.map_or(r.version, |f| version_of(&f.version)),
                 from_day: t.map_or_else(|| day(r.from_day), |f| f.from_day.clone()),
                 to_day: t.map_or_else(|| day(r.to_day), |f| f.to_day.clone()),
-                modes: MODES
+                modes: VisitMode::ALL
                     .iter()
                     .map(|m| ModeBox {
                         code: m.code(),
-                        label: mode_label(lang, m.code()),
+                        label: mode_label(lang, *m),
                         checked: match &typed_modes {
-                            Some(codes) => codes.contains(&m.code()),
+                            Some(typed) => typed.contains(m),
                             None => r.allows(*m),
                         },
                     })
@@ -173,7 +166,16 @@ async fn schedule_page(
         notice,
         rules,
     };
-    render(&view, status)
+    Ok(render(&view, status))
+}
+
+/// Modes as the rules list shows them (`入户、电话`).
+fn modes_listed(lang: hearth_core::Lang, modes: &[VisitMode]) -> String {
+    modes
+        .iter()
+        .map(|m| mode_label(lang, *m))
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -186,10 +188,8 @@ pub async fn page(
     State(st): State<AppState>,
     me: SignedIn,
     Query(q): Query<ScheduleQuery>,
-) -> Response {
-    if let Err(e) = require(&me, Permission::Administer) {
-        return fail(&me, e);
-    }
+) -> PageResult {
+    me.require(Permission::Administer)?;
     let notice = q
         .saved
         .filter(|s| !s.trim().is_empty())
@@ -208,68 +208,59 @@ pub async fn save(
     me: SignedIn,
     Path(code): Path<String>,
     Form(f): Form<RuleForm>,
-) -> Response {
-    if let Err(e) = me.check_csrf(&f.csrf) {
-        return fail(&me, e);
-    }
-    if let Err(e) = require(&me, Permission::Administer) {
-        return fail(&me, e);
-    }
-    let code = match path_id(&code) {
-        Ok(c) => c.to_string(),
-        Err(e) => return fail(&me, e),
-    };
+) -> PageResult {
+    me.change_allowed(&f.csrf, Permission::Administer)?;
+    let code = path_id(&code).page(&me)?.to_string();
     let lang = me.ctx.lang;
-    let (db, scope, c) = (st.db.clone(), me.scope.clone(), code.clone());
-    let input = f.input();
+    let (c, input) = (code.clone(), f.input());
     let version = version_of(&f.version);
-    match blocking(move || fu::update_rule(&db, &scope, &c, version, &input)).await {
-        Ok(r) => see_other(&format!("/admin/schedule?saved={}#rule-{}", r.code, r.code)),
-        Err(WebError::Invalid(fields)) => {
+    // The store's answer itself: a refusal re-renders the list.
+    let res = me
+        .run(&st, move |db, scope| {
+            Ok(fu::update_rule(db, scope, &c, version, &input))
+        })
+        .await?;
+    match res {
+        Ok(r) => Ok(see_other(&format!(
+            "/admin/schedule?saved={}#rule-{}",
+            r.code, r.code
+        ))),
+        Err(StoreError::Invalid(fields)) => {
             let errs = Errors::from_fields(&fields, lang, &["from_day", "to_day", "modes"], &[]);
+            let typed = Typed {
+                code,
+                form: Some(f),
+                errs,
+                notice: None,
+            };
             schedule_page(
                 &st,
                 &me,
                 None,
-                Some(Typed {
-                    code,
-                    form: Some(f),
-                    errs,
-                    notice: None,
-                }),
+                Some(typed),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
-        Err(WebError::Conflict { .. }) => {
+        Err(StoreError::Conflict { .. }) => {
             // The rule as it is now (with its new version); what was typed
             // is named in the notice so it can be entered again.
-            let typed = format!(
+            let notice = format!(
                 "{}{} {}–{} · {}",
                 tx(lang, "followup.schedule.conflict"),
                 tx(lang, "followup.schedule.you_typed"),
                 f.from_day.trim(),
                 f.to_day.trim(),
-                f.mode_codes()
-                    .iter()
-                    .map(|c| mode_label(lang, c))
-                    .collect::<Vec<_>>()
-                    .join("、")
+                modes_listed(lang, &f.modes())
             );
-            schedule_page(
-                &st,
-                &me,
-                None,
-                Some(Typed {
-                    code,
-                    form: None,
-                    errs: Errors::default(),
-                    notice: Some(typed),
-                }),
-                StatusCode::CONFLICT,
-            )
-            .await
+            let typed = Typed {
+                code,
+                form: None,
+                errs: Errors::default(),
+                notice: Some(notice),
+            };
+            schedule_page(&st, &me, None, Some(typed), StatusCode::CONFLICT).await
         }
-        Err(e) => fail(&me, e),
+        Err(e) => Err(me.fail(e)),
     }
 }

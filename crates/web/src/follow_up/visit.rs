@@ -1,37 +1,37 @@
 //! Recording a visit (`/work/visit/new?person=`): date (today by
 //! default), mode, the due contacts it covers (a read-only list the store
-//! computes for the typed date; "update" recomputes it without saving),
-//! topics, findings, up to three needs and the next appointment. A hidden
-//! client id generated with the form makes a retried POST return the first
-//! visit instead of a second one. A follow-up worker may open the form only
-//! for the women assigned to her (403 otherwise); a woman outside the
-//! scope is 404.
+//! computes for the typed date and mode with core's covering rule;
+//! "update" recomputes it without saving), topics, findings, up to three
+//! needs and the next appointment. A hidden client id generated with the
+//! form makes a retried POST return the first visit instead of a second
+//! one. A follow-up worker may open the form only for the women assigned
+//! to her (403 otherwise); a woman outside the scope is 404.
+//!
+//! Each request calls the store once: `visit_form` for the form and the
+//! preview, `save_visit` for a save — which checks the scope, the role,
+//! the worker and the retry itself and answers the visit (a retry
+//! redirects as the first time did) or the refused fields with the form
+//! to show them on, so a refusal writes no second view of her.
 
-use super::{
-    MODES, category_label, is_worker, mode_label, pick, require, status_label, window_text,
-};
+use super::{category_label, mode_label, modes_label, status_label, window_text};
 use crate::AppState;
-use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::kit::page::{other_lang, render};
-use crate::register::{Errors, Opt, blocking, client_id, fail, options, path_id, see_other, tx};
+use crate::kit::form::{Errors, Opt, client_id, options, path_id};
+use crate::kit::page::{OrPage, PageResult, other_lang, render, see_other};
+use crate::kit::params::{pick, tx};
 use crate::session::{Me, SignedIn};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
-use chrono::{Duration, NaiveDate};
+use chrono::Duration;
 use hearth_core::Lang;
 use hearth_core::dates::{fmt_date, parse_date, today};
 use hearth_core::follow_up::{
-    ContactStatus, MAX_BACKDATE_DAYS, MAX_TEXT, NeedCategory, NeedInput, ScheduleRule, VisitInput,
-    VisitMode,
+    ContactStatus, MAX_BACKDATE_DAYS, MAX_TEXT, NeedCategory, NeedInput, VisitInput, VisitMode,
 };
 use hearth_core::scope::Permission;
-use hearth_store::StoreError;
-use hearth_store::follow_up::{self as fu, Assignment, ScheduledContact, Topic};
-use hearth_store::register::{self, ClientIdTable, ClientIdUse, ScreenEntity};
+use hearth_store::follow_up::{self as fu, CoverState, FormContact, VisitForm, VisitSave};
 use serde::Deserialize;
 
 /// Rows of needs the form offers.
@@ -39,7 +39,7 @@ const NEED_ROWS: usize = 3;
 
 /// A visit as typed (the form's fields; topics repeat).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct VisitForm {
+pub(crate) struct Typed {
     csrf: String,
     client_id: String,
     person: String,
@@ -59,11 +59,11 @@ pub(crate) struct NeedRow {
     for_window: bool,
 }
 
-impl VisitForm {
+impl Typed {
     /// Reads the posted pairs (`topic` may repeat; needs are
     /// `need{i}_category`, `need{i}_text`, `need{i}_window`).
-    fn from_pairs(pairs: Vec<(String, String)>) -> VisitForm {
-        let mut f = VisitForm::default();
+    fn from_pairs(pairs: Vec<(String, String)>) -> Typed {
+        let mut f = Typed::default();
         for (k, v) in pairs {
             match k.as_str() {
                 "csrf" => f.csrf = v,
@@ -173,115 +173,42 @@ struct VisitPage {
     next_appointment: String,
     cover_date: String,
     cover: Vec<CoverV>,
-    notice: Option<String>,
     errs: Errors,
 }
 
-/// What the form shows besides what was typed.
-struct Loaded {
-    name: String,
-    assignment: Option<Assignment>,
-    topics: Vec<Topic>,
-    rules: Vec<ScheduleRule>,
-    contacts: Vec<ScheduledContact>,
-}
-
-/// The person inside the scope (404 otherwise) and, for a follow-up
-/// worker, assigned to her (403 otherwise); her assignment.
-fn may_visit(
-    db: &hearth_store::Db,
-    scope: &hearth_core::scope::Scope,
-    person: &str,
-    worker: Option<&str>,
-) -> Result<Option<Assignment>, StoreError> {
-    register::version_in_scope(db, scope, ScreenEntity::Person, person)?;
-    let a = fu::assignment_of(db, scope, person)?;
-    if let Some(me) = worker
-        && a.as_ref().map(|a| a.worker_id.as_str()) != Some(me)
-    {
-        return Err(StoreError::Forbidden);
+/// A due contact as the "this visit covers" list shows it; the store has
+/// said what the visit would do to it.
+fn cover_v(lang: Lang, c: &FormContact) -> CoverV {
+    let sc = &c.scheduled;
+    let reminder = if sc.contact.reminder {
+        format!("{} · ", tx(lang, "followup.reminder"))
+    } else {
+        String::new()
+    };
+    let (state, note) = match c.state {
+        CoverState::Done => ("done", status_label(lang, ContactStatus::Done)),
+        CoverState::WrongMode => (
+            "no",
+            format!(
+                "{}{}",
+                tx(lang, "followup.visit.needs_mode"),
+                modes_label(lang, &c.modes)
+            ),
+        ),
+        CoverState::Covers => ("yes", tx(lang, "followup.visit.will_cover")),
+    };
+    CoverV {
+        label: format!(
+            "{reminder}{}",
+            pick(lang, &sc.rule_label_zh, &sc.rule_label_en)
+        ),
+        window: window_text(
+            &fmt_date(sc.contact.window_from),
+            &fmt_date(sc.contact.window_to),
+        ),
+        state,
+        note,
     }
-    Ok(a)
-}
-
-async fn check(st: &AppState, me: &SignedIn, person: &str) -> Result<(), WebError> {
-    let (db, scope, pid) = (st.db.clone(), me.scope.clone(), person.to_string());
-    let worker = is_worker(me).then(|| me.user.id.clone());
-    blocking(move || may_visit(&db, &scope, &pid, worker.as_deref()).map(|_| ())).await
-}
-
-async fn load(
-    st: &AppState,
-    me: &SignedIn,
-    person: &str,
-    on: Option<NaiveDate>,
-) -> Result<Loaded, WebError> {
-    let (db, scope, pid) = (st.db.clone(), me.scope.clone(), person.to_string());
-    let worker = is_worker(me).then(|| me.user.id.clone());
-    let now = today();
-    blocking(move || {
-        let assignment = may_visit(&db, &scope, &pid, worker.as_deref())?;
-        let p = register::get_person(&db, &scope, &pid)?;
-        let topics = fu::list_topics(&db, &scope)?;
-        let rules = fu::list_rules(&db, &scope)?;
-        let contacts = match on {
-            Some(d) => fu::schedule(&db, &scope, &pid, d, d, now)?,
-            None => Vec::new(),
-        };
-        Ok(Loaded {
-            name: p.name,
-            assignment,
-            topics,
-            rules,
-            contacts,
-        })
-    })
-    .await
-}
-
-/// The due contacts whose window holds the visit date, and whether this
-/// visit (its mode) covers each — the same rule the store applies when it
-/// saves.
-fn cover_list(lang: Lang, l: &Loaded, mode: Option<VisitMode>) -> Vec<CoverV> {
-    l.contacts
-        .iter()
-        .map(|sc| {
-            let rule = l.rules.iter().find(|r| r.code == sc.contact.rule_code);
-            let allowed = |m: VisitMode| rule.is_none_or(|r| r.allows(m));
-            let modes_text = rule.map_or_else(String::new, |r| {
-                r.modes
-                    .iter()
-                    .map(|m| mode_label(lang, m.code()))
-                    .collect::<Vec<_>>()
-                    .join("/")
-            });
-            let reminder = if sc.contact.reminder {
-                format!("{} · ", tx(lang, "followup.reminder"))
-            } else {
-                String::new()
-            };
-            let (state, note) = match (sc.status, mode) {
-                (ContactStatus::Done, _) => ("done", status_label(lang, ContactStatus::Done)),
-                (_, Some(m)) if !allowed(m) => (
-                    "no",
-                    format!("{}{}", tx(lang, "followup.visit.needs_mode"), modes_text),
-                ),
-                _ => ("yes", tx(lang, "followup.visit.will_cover")),
-            };
-            CoverV {
-                label: format!(
-                    "{reminder}{}",
-                    pick(lang, &sc.rule_label_zh, &sc.rule_label_en)
-                ),
-                window: window_text(
-                    &fmt_date(sc.contact.window_from),
-                    &fmt_date(sc.contact.window_to),
-                ),
-                state,
-                note,
-            }
-        })
-        .collect()
 }
 
 /// The form's field names for the store's field names.
@@ -308,25 +235,18 @@ const KNOWN: [&str; 11] = [
     "need2_text",
 ];
 
-async fn form_page(
-    st: &AppState,
+/// The page: what the store read for her (`form`) with what was typed.
+fn form_page(
     me: &SignedIn,
-    person: &str,
-    f: VisitForm,
+    form: &VisitForm,
+    f: Typed,
     errs: Errors,
-    notice: Option<String>,
     status: StatusCode,
-) -> Response {
+) -> PageResult {
     let lang = me.ctx.lang;
     let now = today();
-    let on = parse_date(&f.visited_on).ok();
-    let l = match load(st, me, person, on).await {
-        Ok(l) => l,
-        Err(e) => return fail(me, e),
-    };
     let mode = VisitMode::parse(&f.mode).ok();
-    let cover = cover_list(lang, &l, mode);
-    let assigned = l.assignment.as_ref().map_or_else(
+    let assigned = form.assignment.as_ref().map_or_else(
         || tx(lang, "followup.unassigned"),
         |a| format!("{} · {}", a.zone_name, a.worker_name),
     );
@@ -341,7 +261,7 @@ async fn form_page(
                 Some(tx(lang, "followup.choose")),
                 NeedCategory::ALL
                     .iter()
-                    .map(|c| (c.code().to_string(), category_label(lang, c.code()))),
+                    .map(|c| (c.code().to_string(), category_label(lang, *c))),
             ),
             text: n.text.clone(),
             for_window: n.for_window,
@@ -355,20 +275,20 @@ async fn form_page(
         other_lang: other_lang(lang),
         csrf: me.csrf.clone(),
         client_id: f.client_id.clone(),
-        person_id: person.to_string(),
-        name: l.name.clone(),
+        person_id: form.person_id.clone(),
+        name: form.name.clone(),
         assigned,
         min_date: fmt_date(now - Duration::days(MAX_BACKDATE_DAYS)),
         today: fmt_date(now),
-        modes: MODES
+        modes: VisitMode::ALL
             .iter()
             .map(|m| ModeV {
                 code: m.code(),
-                label: mode_label(lang, m.code()),
+                label: mode_label(lang, *m),
                 checked: mode == Some(*m),
             })
             .collect(),
-        topics: l
+        topics: form
             .topics
             .iter()
             .filter(|t| t.active || f.topics.contains(&t.code))
@@ -382,13 +302,28 @@ async fn form_page(
         max_text: MAX_TEXT,
         needs,
         next_appointment: f.next_appointment.clone(),
-        cover_date: on.map(fmt_date).unwrap_or_default(),
-        cover,
+        cover_date: form.on.map(fmt_date).unwrap_or_default(),
+        cover: form.contacts.iter().map(|c| cover_v(lang, c)).collect(),
         visited_on: f.visited_on,
-        notice,
         errs,
     };
-    render(&view, status)
+    Ok(render(&view, status))
+}
+
+/// The form of `person` for the typed date and mode, in one store call.
+async fn read_form(
+    st: &AppState,
+    me: &SignedIn,
+    person: &str,
+    f: &Typed,
+) -> Result<VisitForm, crate::kit::page::PageFail> {
+    let (pid, now) = (person.to_string(), today());
+    let on = parse_date(&f.visited_on).ok();
+    let mode = VisitMode::parse(&f.mode).ok();
+    me.run(st, move |db, scope| {
+        fu::visit_form(db, scope, &pid, on, mode, now)
+    })
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -397,31 +332,24 @@ pub struct NewQuery {
 }
 
 /// `GET /work/visit/new?person=`.
-pub async fn form(State(st): State<AppState>, me: SignedIn, Query(q): Query<NewQuery>) -> Response {
-    if let Err(e) = require(&me, Permission::RecordVisit) {
-        return fail(&me, e);
-    }
-    let person = match path_id(q.person.as_deref().unwrap_or("").trim()) {
-        Ok(p) => p.to_string(),
-        Err(e) => return fail(&me, e),
-    };
-    let f = VisitForm {
+pub async fn form(
+    State(st): State<AppState>,
+    me: SignedIn,
+    Query(q): Query<NewQuery>,
+) -> PageResult {
+    me.require(Permission::RecordVisit)?;
+    let person = path_id(q.person.as_deref().unwrap_or("").trim())
+        .page(&me)?
+        .to_string();
+    let f = Typed {
         client_id: hearth_store::new_id(),
         person: person.clone(),
         visited_on: fmt_date(today()),
         mode: VisitMode::Home.code().to_string(),
-        ..VisitForm::default()
+        ..Typed::default()
     };
-    form_page(
-        &st,
-        &me,
-        &person,
-        f,
-        Errors::default(),
-        None,
-        StatusCode::OK,
-    )
-    .await
+    let form = read_form(&st, &me, &person, &f).await?;
+    form_page(&me, &form, f, Errors::default(), StatusCode::OK)
 }
 
 /// `POST /work/visit/new`: saves (or, with `action=preview`, shows the
@@ -430,21 +358,10 @@ pub async fn save(
     State(st): State<AppState>,
     me: SignedIn,
     Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let f = VisitForm::from_pairs(pairs);
-    if let Err(e) = me.check_csrf(&f.csrf) {
-        return fail(&me, e);
-    }
-    if let Err(e) = require(&me, Permission::RecordVisit) {
-        return fail(&me, e);
-    }
-    let person = match path_id(f.person.trim()) {
-        Ok(p) => p.to_string(),
-        Err(e) => return fail(&me, e),
-    };
-    if let Err(e) = check(&st, &me, &person).await {
-        return fail(&me, e);
-    }
+) -> PageResult {
+    let f = Typed::from_pairs(pairs);
+    me.change_allowed(&f.csrf, Permission::RecordVisit)?;
+    let person = path_id(f.person.trim()).page(&me)?.to_string();
     let lang = me.ctx.lang;
     if f.action == "preview" {
         let mut errs = Errors::default();
@@ -456,54 +373,24 @@ pub async fn save(
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
         };
-        return form_page(&st, &me, &person, f, errs, None, status).await;
+        let form = read_form(&st, &me, &person, &f).await?;
+        return form_page(&me, &form, f, errs, status);
     }
     let input = f.input();
-    let (db, scope) = (st.db.clone(), me.scope.clone());
     let cid = client_id(&f.client_id);
     let now = today();
-    let res = blocking(move || {
-        let id = match cid {
-            Some(c)
-                if register::client_id_use(&db, &scope, ClientIdTable::Visit, &c)?
-                    != ClientIdUse::Elsewhere =>
-            {
-                Some(c)
-            }
-            _ => None,
-        };
-        fu::record_visit(&db, &scope, id.as_deref(), &input, now)
-    })
-    .await;
-    match res {
-        Ok(v) => see_other(&format!("/work?saved={}", v.id)),
-        Err(WebError::Invalid(fields)) => {
-            let errs = Errors::from_fields(&fields, lang, &KNOWN, &RENAME);
-            form_page(
-                &st,
-                &me,
-                &person,
-                f,
-                errs,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+    let answer = me
+        .run(&st, move |db, scope| {
+            fu::save_visit(db, scope, cid.as_deref(), &input, now)
+        })
+        .await?;
+    match answer {
+        // A retry answers the first visit: the same redirect as the first time.
+        VisitSave::Saved(v) => Ok(see_other(&format!("/work?saved={}", v.record.id))),
+        VisitSave::Refused { errors, form } => {
+            let errs = Errors::from_fields(&errors, lang, &KNOWN, &RENAME);
+            form_page(&me, &form, f, errs, StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(WebError::Conflict { .. }) => {
-            let notice = Some(tx(lang, "followup.visit.conflict"));
-            form_page(
-                &st,
-                &me,
-                &person,
-                f,
-                Errors::default(),
-                notice,
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(e) => fail(&me, e),
     }
 }
 
@@ -523,7 +410,7 @@ mod tests {
             ("need7_text".to_string(), "ignored".to_string()),
             ("needle".to_string(), "ignored".to_string()),
         ];
-        let f = VisitForm::from_pairs(pairs);
+        let f = Typed::from_pairs(pairs);
         assert_eq!(f.topics, vec!["policy_law", "benefits"]);
         assert_eq!(f.needs[1].category, "health");
         assert!(f.needs[1].for_window);

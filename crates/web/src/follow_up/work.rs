@@ -5,15 +5,12 @@
 //! to record a visit; and the needs list (`/work/needs`) with its status
 //! changes.
 
-use super::{
-    category_label, is_worker, mode_label, need_status_label, pick, require, status_label,
-    window_text,
-};
+use super::{category_label, is_worker, mode_label, need_status_label, status_label, window_text};
 use crate::AppState;
-use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::kit::page::{other_lang, render};
-use crate::register::{Opt, blocking, fail, options, path_id, see_other, tx, version_of};
+use crate::kit::form::{Opt, options, path_id, version_of};
+use crate::kit::page::{OrPage, PageResult, other_lang, render, see_other};
+use crate::kit::params::{pick, tx};
 use crate::session::{Me, SignedIn};
 use askama::Template;
 use axum::Form;
@@ -24,6 +21,7 @@ use hearth_core::Lang;
 use hearth_core::dates::today;
 use hearth_core::follow_up::{ContactStatus, NeedStatus};
 use hearth_core::scope::Permission;
+use hearth_store::StoreError;
 use hearth_store::follow_up::{
     self as fu, Need, NeedFilter, VisitFilter, WorkItem, WorkSection, WorkerLoad,
 };
@@ -174,9 +172,9 @@ fn section(
 
 fn need_v(lang: Lang, n: Need) -> NeedV {
     NeedV {
-        category: category_label(lang, &n.category),
-        status: need_status_label(lang, &n.status),
-        status_code: n.status,
+        category: category_label(lang, n.category),
+        status: need_status_label(lang, n.status),
+        status_code: n.status.code().to_string(),
         id: n.id,
         person_id: n.person_id,
         name: n.person_name,
@@ -235,31 +233,25 @@ pub async fn page(
     State(st): State<AppState>,
     me: SignedIn,
     Query(q): Query<WorkQuery>,
-) -> Response {
-    if let Err(e) = require(&me, Permission::RecordVisit) {
-        return fail(&me, e);
-    }
+) -> PageResult {
+    me.require(Permission::RecordVisit)?;
     let lang = me.ctx.lang;
-    let worker_view = is_worker(&me);
+    let worker_view = is_worker(&me.scope);
     let area = !worker_view;
     let filter = q
         .worker
         .as_deref()
         .map(str::trim)
         .filter(|w| !w.is_empty())
-        .map(|w| path_id(w).map(str::to_string));
-    let filter = match filter {
-        Some(Ok(w)) => Some(w),
-        Some(Err(e)) => return fail(&me, e),
-        None => None,
-    };
+        .map(|w| path_id(w).map(str::to_string))
+        .transpose()
+        .page(&me)?;
     let saved = q
         .saved
         .as_deref()
         .and_then(|s| path_id(s.trim()).ok())
         .map(str::to_string);
     let org = if area { area_org(&me) } else { None };
-    let (db, scope) = (st.db.clone(), me.scope.clone());
     let visits_of = if worker_view {
         Some(me.user.id.clone())
     } else {
@@ -267,41 +259,38 @@ pub async fn page(
     };
     let now = today();
     let w = filter.clone();
-    let res = blocking(move || {
-        let list = fu::work_list(&db, &scope, w.as_deref(), now)?;
-        let loads = match &org {
-            Some(org) => fu::worst_workers(&db, &scope, org, now, WORKER_OPTIONS)?,
-            None => Vec::new(),
-        };
-        let done = fu::list_visits(
-            &db,
-            &scope,
-            &VisitFilter {
-                worker_id: visits_of,
-                from: Some(now),
-                to: Some(now),
-                limit: 100,
-                ..VisitFilter::default()
-            },
-        )?;
-        // The confirmation of a visit just recorded; a visit that cannot be
-        // read (an odd link) simply shows no confirmation.
-        let saved = match saved {
-            Some(id) => fu::get_visit(&db, &scope, &id).ok(),
-            None => None,
-        };
-        let rules = if saved.is_some() {
-            fu::list_rules(&db, &scope)?
-        } else {
-            Vec::new()
-        };
-        Ok((list, loads, done, saved, rules))
-    })
-    .await;
-    let (list, loads, done, saved, rules) = match res {
-        Ok(x) => x,
-        Err(e) => return fail(&me, e),
-    };
+    let (list, loads, done, saved, rules) = me
+        .run(&st, move |db, scope| {
+            let list = fu::work_list(db, scope, w.as_deref(), now)?;
+            let loads = match &org {
+                Some(org) => fu::worst_workers(db, scope, org, now, WORKER_OPTIONS)?,
+                None => Vec::new(),
+            };
+            let done = fu::list_visits(
+                db,
+                scope,
+                &VisitFilter {
+                    worker_id: visits_of,
+                    from: Some(now),
+                    to: Some(now),
+                    limit: 100,
+                    ..VisitFilter::default()
+                },
+            )?;
+            // The confirmation of a visit just recorded; a visit that cannot be
+            // read (an odd link) simply shows no confirmation.
+            let saved = match saved {
+                Some(id) => fu::get_visit(db, scope, &id).ok(),
+                None => None,
+            };
+            let rules = if saved.is_some() {
+                fu::list_rules(db, scope)?
+            } else {
+                Vec::new()
+            };
+            Ok((list, loads, done, saved, rules))
+        })
+        .await?;
     let notice = saved.map(|v| {
         let labels: Vec<String> = v
             .covered
@@ -323,7 +312,7 @@ pub async fn page(
             tx(lang, "followup.saved.prefix"),
             v.person_name,
             v.visited_on,
-            mode_label(lang, &v.mode),
+            mode_label(lang, v.mode),
             tx(lang, "followup.saved.covered"),
             covered
         )
@@ -396,7 +385,7 @@ pub async fn page(
         done: done
             .into_iter()
             .map(|v| DoneV {
-                mode: mode_label(lang, &v.mode),
+                mode: mode_label(lang, v.mode),
                 person_id: v.person_id,
                 name: v.person_name,
                 covered: v.covered,
@@ -417,7 +406,7 @@ pub async fn page(
         can_zones: me.scope.can(Permission::WriteRegister),
         can_stats: me.scope.can(Permission::ReadStatistics),
     };
-    render(&view, StatusCode::OK)
+    Ok(render(&view, StatusCode::OK))
 }
 
 // ---- needs ------------------------------------------------------------------------
@@ -449,33 +438,27 @@ async fn needs_page(
     closed_view: bool,
     notice: Option<String>,
     status: StatusCode,
-) -> Response {
-    if let Err(e) = require(me, Permission::RecordVisit) {
-        return fail(me, e);
-    }
+) -> PageResult {
+    me.require(Permission::RecordVisit)?;
     let lang = me.ctx.lang;
-    let (db, scope) = (st.db.clone(), me.scope.clone());
-    let worker = is_worker(me).then(|| me.user.id.clone());
-    let res = blocking(move || {
-        let f = |status| NeedFilter {
-            worker_id: worker.clone(),
-            status: Some(status),
-            limit: NEEDS_MAX,
-            ..NeedFilter::default()
-        };
-        if closed_view {
-            fu::list_needs(&db, &scope, &f(NeedStatus::Closed))
-        } else {
-            let mut open = fu::list_needs(&db, &scope, &f(NeedStatus::Open))?;
-            open.extend(fu::list_needs(&db, &scope, &f(NeedStatus::ForWindow))?);
-            Ok(open)
-        }
-    })
-    .await;
-    let needs = match res {
-        Ok(n) => n,
-        Err(e) => return fail(me, e),
-    };
+    let worker = is_worker(&me.scope).then(|| me.user.id.clone());
+    let needs = me
+        .run(st, move |db, scope| {
+            let f = |status| NeedFilter {
+                worker_id: worker.clone(),
+                status: Some(status),
+                limit: NEEDS_MAX,
+                ..NeedFilter::default()
+            };
+            if closed_view {
+                fu::list_needs(db, scope, &f(NeedStatus::Closed))
+            } else {
+                let mut open = fu::list_needs(db, scope, &f(NeedStatus::Open))?;
+                open.extend(fu::list_needs(db, scope, &f(NeedStatus::ForWindow))?);
+                Ok(open)
+            }
+        })
+        .await?;
     let view = NeedsPage {
         tr: me.ctx.tr(),
         me: Some(me.me()),
@@ -485,7 +468,7 @@ async fn needs_page(
         closed_view,
         needs: needs.into_iter().map(|n| need_v(lang, n)).collect(),
     };
-    render(&view, status)
+    Ok(render(&view, status))
 }
 
 /// `GET /work/needs?status=closed`: the open needs (and those handed to
@@ -494,7 +477,7 @@ pub async fn needs(
     State(st): State<AppState>,
     me: SignedIn,
     Query(q): Query<NeedsQuery>,
-) -> Response {
+) -> PageResult {
     let closed = q.status.as_deref().map(str::trim) == Some("closed");
     let notice = q
         .notice
@@ -526,17 +509,9 @@ pub async fn need_status(
     me: SignedIn,
     Path(id): Path<String>,
     Form(f): Form<NeedForm>,
-) -> Response {
-    if let Err(e) = me.check_csrf(&f.csrf) {
-        return fail(&me, e);
-    }
-    if let Err(e) = require(&me, Permission::RecordVisit) {
-        return fail(&me, e);
-    }
-    let id = match path_id(&id) {
-        Ok(id) => id.to_string(),
-        Err(e) => return fail(&me, e),
-    };
+) -> PageResult {
+    me.change_allowed(&f.csrf, Permission::RecordVisit)?;
+    let id = path_id(&id).page(&me)?.to_string();
     let lang = me.ctx.lang;
     let status = match NeedStatus::parse(&f.status) {
         Ok(s) => s,
@@ -549,15 +524,20 @@ pub async fn need_status(
             return needs_page(&st, &me, false, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    let (db, scope) = (st.db.clone(), me.scope.clone());
     let version = version_of(&f.version);
-    match blocking(move || fu::set_need_status(&db, &scope, &id, version, status)).await {
-        Ok(_) => see_other("/work/needs?notice=saved"),
-        Err(WebError::Conflict { .. }) => {
+    // The store's answer itself: a refusal re-renders the list.
+    let res = me
+        .run(&st, move |db, scope| {
+            Ok(fu::set_need_status(db, scope, &id, version, status))
+        })
+        .await?;
+    match res {
+        Ok(_) => Ok(see_other("/work/needs?notice=saved")),
+        Err(StoreError::Conflict { .. }) => {
             let msg = tx(lang, "followup.needs.conflict");
             needs_page(&st, &me, false, Some(msg), StatusCode::CONFLICT).await
         }
-        Err(WebError::Invalid(fields)) => {
+        Err(StoreError::Invalid(fields)) => {
             let msg = fields
                 .iter()
                 .map(|e| e.message(lang))
@@ -565,7 +545,7 @@ pub async fn need_status(
                 .join("；");
             needs_page(&st, &me, false, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(e) => fail(&me, e),
+        Err(e) => Err(me.fail(e)),
     }
 }
 

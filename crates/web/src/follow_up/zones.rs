@@ -3,17 +3,15 @@
 //! changing its worker (one action; when the zone holds women a
 //! confirmation first says that all of them move), the village's
 //! unassigned women shown as a problem with "assign to zone" per woman and
-//! for all, and moving one woman to another zone from her own page.
+//! for all. Moving one woman to another zone from her own page is
+//! `assignment`.
 
-use super::{ParamError, bad_params, require};
 use crate::AppState;
-use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::kit::page::{other_lang, render};
-use crate::register::{
-    Errors, Opt, blocking, client_id, encode, fail, names, options, path_id, see_other, tx,
-    version_of, village_options,
-};
+use crate::kit::form::{Errors, Opt, client_id, options, path_id, version_of};
+use crate::kit::org::{names, units, village_options};
+use crate::kit::page::{OrPage, PageFail, PageResult, other_lang, render, see_other};
+use crate::kit::params::{ParamError, encode, tx};
 use crate::session::{Me, SignedIn};
 use askama::Template;
 use axum::Form;
@@ -23,8 +21,8 @@ use axum::response::Response;
 use hearth_core::Lang;
 use hearth_core::dates::today;
 use hearth_core::scope::Permission;
-use hearth_store::follow_up::{self as fu, NeedsWorker, WorkerOption, Zone};
-use hearth_store::register::{self, ClientIdTable, ClientIdUse, ScreenEntity};
+use hearth_store::StoreError;
+use hearth_store::follow_up::{self as fu, NeedsWorker, VillageZones, WorkerOption, Zone};
 use serde::Deserialize;
 
 // ---- the zones page -----------------------------------------------------------------
@@ -125,36 +123,36 @@ fn worker_options(lang: Lang, workers: &[WorkerOption], current: &str) -> Vec<Op
 }
 
 /// A village code as typed: twelve digits, else the 400 page.
-fn village_param(lang: Lang, s: &str) -> Result<String, ParamError> {
+fn village_param(me: &SignedIn, s: &str) -> Result<String, PageFail> {
     let v = s.trim();
     if v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) {
         Ok(v.to_string())
     } else {
-        Err(ParamError {
-            param: "village".into(),
-            message: hearth_core::Reason::BadOrgCode.message(lang),
-        })
+        let e = ParamError::new(
+            "village",
+            hearth_core::Reason::BadOrgCode.message(me.ctx.lang),
+        );
+        Err(me.bad_params(vec![e], "/zones"))
     }
 }
 
-async fn zones_page(st: &AppState, me: &SignedIn, village: &str, x: ZonesExtras) -> Response {
+async fn zones_page(st: &AppState, me: &SignedIn, village: &str, x: ZonesExtras) -> PageResult {
     let lang = me.ctx.lang;
-    let (db, scope, v) = (st.db.clone(), me.scope.clone(), village.to_string());
-    let now = today();
-    let res = blocking(move || {
-        let units = hearth_store::orgs::list(&db, &scope)?;
-        if v.is_empty() {
-            return Ok((units, Vec::new(), Vec::new(), Vec::new()));
+    let units = units(st, me).await.page(me)?;
+    let VillageZones {
+        zones,
+        workers,
+        unassigned: un,
+    } = if village.is_empty() {
+        VillageZones {
+            zones: Vec::new(),
+            workers: Vec::new(),
+            unassigned: Vec::new(),
         }
-        let zones = fu::list_zones(&db, &scope, &v)?;
-        let workers = fu::workers_for(&db, &scope, &v)?;
-        let un = fu::unassigned(&db, &scope, &v, now)?;
-        Ok((units, zones, workers, un))
-    })
-    .await;
-    let (units, zones, workers, un) = match res {
-        Ok(x) => x,
-        Err(e) => return fail(me, e),
+    } else {
+        let (v, now) = (village.to_string(), today());
+        me.run(st, move |db, scope| fu::village_zones(db, scope, &v, now))
+            .await?
     };
     let zone_list: Vec<ZoneV> = zones
         .iter()
@@ -228,7 +226,7 @@ async fn zones_page(st: &AppState, me: &SignedIn, village: &str, x: ZonesExtras)
         ),
         zones: zone_list,
     };
-    render(&view, x.status.unwrap_or(StatusCode::OK))
+    Ok(render(&view, x.status.unwrap_or(StatusCode::OK)))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -244,10 +242,8 @@ pub async fn page(
     State(st): State<AppState>,
     me: SignedIn,
     Query(q): Query<ZonesQuery>,
-) -> Response {
-    if let Err(e) = require(&me, Permission::WriteRegister) {
-        return fail(&me, e);
-    }
+) -> PageResult {
+    me.require(Permission::WriteRegister)?;
     let lang = me.ctx.lang;
     let village = match q
         .village
@@ -255,10 +251,7 @@ pub async fn page(
         .map(str::trim)
         .filter(|v| !v.is_empty())
     {
-        Some(v) => match village_param(lang, v) {
-            Ok(v) => v,
-            Err(e) => return bad_params(&me, vec![e], "/zones"),
-        },
+        Some(v) => village_param(&me, v)?,
         None if me.user.org_code.len() == 12 && me.scope.covers(&me.user.org_code) => {
             me.user.org_code.clone()
         }
@@ -300,51 +293,46 @@ pub async fn back_to_zone(
     State(st): State<AppState>,
     me: SignedIn,
     Path(id): Path<String>,
-) -> Response {
-    let id = match path_id(&id) {
-        Ok(id) => id.to_string(),
-        Err(e) => return fail(&me, e),
-    };
-    let (db, scope) = (st.db.clone(), me.scope.clone());
-    match blocking(move || fu::get_zone(&db, &scope, &id)).await {
-        Ok(z) => see_other(&format!("/zones?village={}", encode(&z.village_code))),
-        Err(e) => fail(&me, e),
-    }
+) -> PageResult {
+    let id = path_id(&id).page(&me)?.to_string();
+    let z = me
+        .run(&st, move |db, scope| fu::get_zone(db, scope, &id))
+        .await?;
+    Ok(see_other(&format!(
+        "/zones?village={}",
+        encode(&z.village_code)
+    )))
 }
 
 /// `POST /zones`: a new zone of the village.
-pub async fn create(State(st): State<AppState>, me: SignedIn, Form(f): Form<ZoneForm>) -> Response {
-    if let Err(e) = me.check_csrf(&f.csrf) {
-        return fail(&me, e);
-    }
-    if let Err(e) = require(&me, Permission::WriteRegister) {
-        return fail(&me, e);
-    }
+pub async fn create(
+    State(st): State<AppState>,
+    me: SignedIn,
+    Form(f): Form<ZoneForm>,
+) -> PageResult {
+    me.change_allowed(&f.csrf, Permission::WriteRegister)?;
     let lang = me.ctx.lang;
-    let village = match village_param(lang, &f.village) {
-        Ok(v) => v,
-        Err(e) => return bad_params(&me, vec![e], "/zones"),
-    };
-    let (db, scope) = (st.db.clone(), me.scope.clone());
+    let village = village_param(&me, &f.village)?;
     let cid = client_id(&f.client_id);
     let (v, name) = (village.clone(), f.name.clone());
     let worker = Some(f.worker_id.trim().to_string()).filter(|w| !w.is_empty());
-    let res = blocking(move || {
-        let id = match cid {
-            Some(c)
-                if register::client_id_use(&db, &scope, ClientIdTable::Zone, &c)?
-                    != ClientIdUse::Elsewhere =>
-            {
-                Some(c)
-            }
-            _ => None,
-        };
-        fu::create_zone(&db, &scope, id.as_deref(), &v, &name, worker.as_deref())
-    })
-    .await;
+    // The store's answer itself (a retry is the first zone): a refusal
+    // re-renders the page.
+    let res = me
+        .run(&st, move |db, scope| {
+            Ok(fu::create_zone(
+                db,
+                scope,
+                cid.as_deref(),
+                &v,
+                &name,
+                worker.as_deref(),
+            ))
+        })
+        .await?;
     match res {
-        Ok(_) => see_other(&zones_href(&village, "created")),
-        Err(WebError::Invalid(fields)) => {
+        Ok(_) => Ok(see_other(&zones_href(&village, "created"))),
+        Err(StoreError::Invalid(fields)) => {
             let errs = Errors::from_fields(&fields, lang, &["name", "worker_id"], &[]);
             let x = ZonesExtras {
                 create: Some((f, errs)),
@@ -353,7 +341,7 @@ pub async fn create(State(st): State<AppState>, me: SignedIn, Form(f): Form<Zone
             };
             zones_page(&st, &me, &village, x).await
         }
-        Err(e) => fail(&me, e),
+        Err(e) => Err(me.fail(e)),
     }
 }
 
@@ -383,29 +371,18 @@ pub async fn update(
     me: SignedIn,
     Path(id): Path<String>,
     Form(f): Form<ZoneForm>,
-) -> Response {
-    if let Err(e) = me.check_csrf(&f.csrf) {
-        return fail(&me, e);
-    }
-    if let Err(e) = require(&me, Permission::WriteRegister) {
-        return fail(&me, e);
-    }
-    let id = match path_id(&id) {
-        Ok(id) => id.to_string(),
-        Err(e) => return fail(&me, e),
-    };
+) -> PageResult {
+    me.change_allowed(&f.csrf, Permission::WriteRegister)?;
+    let id = path_id(&id).page(&me)?.to_string();
     let lang = me.ctx.lang;
-    let (db, scope, zid) = (st.db.clone(), me.scope.clone(), id.clone());
-    let res = blocking(move || {
-        let z = fu::get_zone(&db, &scope, &zid)?;
-        let workers = fu::workers_for(&db, &scope, &z.village_code)?;
-        Ok((z, workers))
-    })
-    .await;
-    let (zone, workers) = match res {
-        Ok(x) => x,
-        Err(e) => return fail(&me, e),
-    };
+    let zid = id.clone();
+    let (zone, workers) = me
+        .run(&st, move |db, scope| {
+            let z = fu::get_zone(db, scope, &zid)?;
+            let workers = fu::workers_for(db, scope, &z.village_code)?;
+            Ok((z, workers))
+        })
+        .await?;
     let typed_worker = f.worker_id.trim().to_string();
     let worker = Some(typed_worker.clone()).filter(|w| !w.is_empty());
     let changes_worker = worker != zone.worker_id;
@@ -432,18 +409,27 @@ pub async fn update(
                 old_worker: zone.worker_name.clone().unwrap_or_default(),
                 new_worker,
             };
-            return render(&view, StatusCode::OK);
+            return Ok(render(&view, StatusCode::OK));
         }
     }
-    let (db, scope, zid, name) = (st.db.clone(), me.scope.clone(), id.clone(), f.name.clone());
+    let (zid, name) = (id.clone(), f.name.clone());
     let version = version_of(&f.version);
-    let res =
-        blocking(move || fu::update_zone(&db, &scope, &zid, version, &name, worker.as_deref()))
-            .await;
+    let res = me
+        .run(&st, move |db, scope| {
+            Ok(fu::update_zone(
+                db,
+                scope,
+                &zid,
+                version,
+                &name,
+                worker.as_deref(),
+            ))
+        })
+        .await?;
     let village = zone.village_code.clone();
     match res {
-        Ok(_) => see_other(&zones_href(&village, "saved")),
-        Err(WebError::Invalid(fields)) => {
+        Ok(_) => Ok(see_other(&zones_href(&village, "saved"))),
+        Err(StoreError::Invalid(fields)) => {
             let errs = Errors::from_fields(&fields, lang, &["name", "worker_id"], &[]);
             let x = ZonesExtras {
                 edit: Some((id, f, errs)),
@@ -452,7 +438,7 @@ pub async fn update(
             };
             zones_page(&st, &me, &village, x).await
         }
-        Err(WebError::Conflict { .. }) => {
+        Err(StoreError::Conflict { .. }) => {
             let x = ZonesExtras {
                 notice: Some(tx(lang, "followup.zones.conflict")),
                 status: Some(StatusCode::CONFLICT),
@@ -460,7 +446,7 @@ pub async fn update(
             };
             zones_page(&st, &me, &village, x).await
         }
-        Err(e) => fail(&me, e),
+        Err(e) => Err(me.fail(e)),
     }
 }
 
@@ -487,18 +473,10 @@ pub async fn assign(
     State(st): State<AppState>,
     me: SignedIn,
     Form(f): Form<AssignForm>,
-) -> Response {
-    if let Err(e) = me.check_csrf(&f.csrf) {
-        return fail(&me, e);
-    }
-    if let Err(e) = require(&me, Permission::WriteRegister) {
-        return fail(&me, e);
-    }
+) -> PageResult {
+    me.change_allowed(&f.csrf, Permission::WriteRegister)?;
     let lang = me.ctx.lang;
-    let village = match village_param(lang, &f.village) {
-        Ok(v) => v,
-        Err(e) => return bad_params(&me, vec![e], "/zones"),
-    };
+    let village = village_param(&me, &f.village)?;
     let (person, zone) = match (path_id(f.person.trim()), path_id(f.zone_id.trim())) {
         (Ok(p), Ok(z)) => (p.to_string(), z.to_string()),
         _ => {
@@ -510,10 +488,14 @@ pub async fn assign(
             return zones_page(&st, &me, &village, x).await;
         }
     };
-    let (db, scope) = (st.db.clone(), me.scope.clone());
-    match blocking(move || fu::assign(&db, &scope, &person, &zone)).await {
-        Ok(_) => see_other(&zones_href(&village, "assigned")),
-        Err(WebError::Invalid(fields)) => {
+    let res = me
+        .run(&st, move |db, scope| {
+            Ok(fu::assign(db, scope, &person, &zone))
+        })
+        .await?;
+    match res {
+        Ok(_) => Ok(see_other(&zones_href(&village, "assigned"))),
+        Err(StoreError::Invalid(fields)) => {
             let x = ZonesExtras {
                 notice: Some(refusal(lang, &fields)),
                 status: Some(StatusCode::UNPROCESSABLE_ENTITY),
@@ -521,7 +503,7 @@ pub async fn assign(
             };
             zones_page(&st, &me, &village, x).await
         }
-        Err(e) => fail(&me, e),
+        Err(e) => Err(me.fail(e)),
     }
 }
 
@@ -531,18 +513,10 @@ pub async fn assign_all(
     State(st): State<AppState>,
     me: SignedIn,
     Form(f): Form<AssignForm>,
-) -> Response {
-    if let Err(e) = me.check_csrf(&f.csrf) {
-        return fail(&me, e);
-    }
-    if let Err(e) = require(&me, Permission::WriteRegister) {
-        return fail(&me, e);
-    }
+) -> PageResult {
+    me.change_allowed(&f.csrf, Permission::WriteRegister)?;
     let lang = me.ctx.lang;
-    let village = match village_param(lang, &f.village) {
-        Ok(v) => v,
-        Err(e) => return bad_params(&me, vec![e], "/zones"),
-    };
+    let village = village_param(&me, &f.village)?;
     let zone = match path_id(f.zone_id.trim()) {
         Ok(z) => z.to_string(),
         Err(_) => {
@@ -554,11 +528,18 @@ pub async fn assign_all(
             return zones_page(&st, &me, &village, x).await;
         }
     };
-    let (db, scope, v) = (st.db.clone(), me.scope.clone(), village.clone());
-    let now = today();
-    match blocking(move || fu::assign_all_unassigned(&db, &scope, &v, &zone, now)).await {
-        Ok(n) => see_other(&format!("{}&n={n}", zones_href(&village, "assigned_all"))),
-        Err(WebError::Invalid(fields)) => {
+    let (v, now) = (village.clone(), today());
+    let res = me
+        .run(&st, move |db, scope| {
+            Ok(fu::assign_all_unassigned(db, scope, &v, &zone, now))
+        })
+        .await?;
+    match res {
+        Ok(n) => Ok(see_other(&format!(
+            "{}&n={n}",
+            zones_href(&village, "assigned_all")
+        ))),
+        Err(StoreError::Invalid(fields)) => {
             let x = ZonesExtras {
                 notice: Some(refusal(lang, &fields)),
                 status: Some(StatusCode::UNPROCESSABLE_ENTITY),
@@ -566,180 +547,6 @@ pub async fn assign_all(
             };
             zones_page(&st, &me, &village, x).await
         }
-        Err(e) => fail(&me, e),
-    }
-}
-
-// ---- one woman's assignment ---------------------------------------------------------
-
-#[derive(Template)]
-#[template(path = "follow_up/assignment.html")]
-struct AssignmentPage {
-    tr: Tr,
-    me: Option<Me>,
-    other_lang: &'static str,
-    csrf: String,
-    person_id: String,
-    name: String,
-    village: String,
-    zone: String,
-    worker: String,
-    zone_opts: Vec<Opt>,
-    notice: Option<String>,
-    errs: Errors,
-}
-
-async fn assignment_page(
-    st: &AppState,
-    me: &SignedIn,
-    person: &str,
-    typed_zone: Option<String>,
-    notice: Option<String>,
-    errs: Errors,
-    status: StatusCode,
-) -> Response {
-    let (db, scope, pid) = (st.db.clone(), me.scope.clone(), person.to_string());
-    let res = blocking(move || {
-        register::version_in_scope(&db, &scope, ScreenEntity::Person, &pid)?;
-        let p = register::get_person(&db, &scope, &pid)?;
-        let a = fu::assignment_of(&db, &scope, &pid)?;
-        let zones = fu::list_zones(&db, &scope, &p.village_code)?;
-        Ok((p, a, zones))
-    })
-    .await;
-    let (p, a, zones) = match res {
-        Ok(x) => x,
-        Err(e) => return fail(me, e),
-    };
-    let current =
-        typed_zone.unwrap_or_else(|| a.as_ref().map(|a| a.zone_id.clone()).unwrap_or_default());
-    let view = AssignmentPage {
-        tr: me.ctx.tr(),
-        me: Some(me.me()),
-        other_lang: other_lang(me.ctx.lang),
-        csrf: me.csrf.clone(),
-        person_id: p.id,
-        name: p.name,
-        village: p.village_code,
-        zone: a.as_ref().map(|a| a.zone_name.clone()).unwrap_or_default(),
-        worker: a.map(|a| a.worker_name).unwrap_or_default(),
-        zone_opts: options(
-            &current,
-            Some(tx(me.ctx.lang, "followup.choose")),
-            zones
-                .into_iter()
-                .filter(|z| z.worker_id.is_some())
-                .map(|z| {
-                    (
-                        z.id,
-                        format!("{}（{}）", z.name, z.worker_name.unwrap_or_default()),
-                    )
-                }),
-        ),
-        notice,
-        errs,
-    };
-    render(&view, status)
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct AssignmentQuery {
-    notice: Option<String>,
-}
-
-/// `GET /persons/{id}/assignment`: her zone and worker, and the form that
-/// moves her to another zone of her village.
-pub async fn assignment(
-    State(st): State<AppState>,
-    me: SignedIn,
-    Path(id): Path<String>,
-    Query(q): Query<AssignmentQuery>,
-) -> Response {
-    if let Err(e) = require(&me, Permission::WriteRegister) {
-        return fail(&me, e);
-    }
-    let id = match path_id(&id) {
-        Ok(id) => id.to_string(),
-        Err(e) => return fail(&me, e),
-    };
-    let notice = (q.notice.as_deref() == Some("moved"))
-        .then(|| tx(me.ctx.lang, "followup.assignment.moved"));
-    assignment_page(
-        &st,
-        &me,
-        &id,
-        None,
-        notice,
-        Errors::default(),
-        StatusCode::OK,
-    )
-    .await
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct MoveForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    zone_id: String,
-}
-
-/// `POST /persons/{id}/assignment`: into the chosen zone (her responsible
-/// worker becomes its worker; audited by the store).
-pub async fn move_woman(
-    State(st): State<AppState>,
-    me: SignedIn,
-    Path(id): Path<String>,
-    Form(f): Form<MoveForm>,
-) -> Response {
-    if let Err(e) = me.check_csrf(&f.csrf) {
-        return fail(&me, e);
-    }
-    if let Err(e) = require(&me, Permission::WriteRegister) {
-        return fail(&me, e);
-    }
-    let id = match path_id(&id) {
-        Ok(id) => id.to_string(),
-        Err(e) => return fail(&me, e),
-    };
-    let lang = me.ctx.lang;
-    let (db, scope, pid) = (st.db.clone(), me.scope.clone(), id.clone());
-    if let Err(e) =
-        blocking(move || register::version_in_scope(&db, &scope, ScreenEntity::Person, &pid)).await
-    {
-        return fail(&me, e);
-    }
-    let zone = f.zone_id.trim().to_string();
-    if path_id(&zone).is_err() {
-        let mut errs = Errors::default();
-        errs.add("zone_id", hearth_core::Reason::Required.message(lang));
-        return assignment_page(
-            &st,
-            &me,
-            &id,
-            Some(zone),
-            None,
-            errs,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    let (db, scope, pid, z) = (st.db.clone(), me.scope.clone(), id.clone(), zone.clone());
-    match blocking(move || fu::assign(&db, &scope, &pid, &z)).await {
-        Ok(_) => see_other(&format!("/persons/{id}/assignment?notice=moved")),
-        Err(WebError::Invalid(fields)) => {
-            let errs = Errors::from_fields(&fields, lang, &["zone_id"], &[]);
-            assignment_page(
-                &st,
-                &me,
-                &id,
-                Some(zone),
-                None,
-                errs,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => fail(&me, e),
+        Err(e) => Err(me.fail(e)),
     }
 }

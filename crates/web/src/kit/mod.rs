@@ -15,6 +15,7 @@
 //! - `legacy`: the bare-`Response` helpers pages used before `PageResult`.
 
 pub mod api;
+pub mod api_org;
 pub mod form;
 pub mod labels;
 pub mod legacy;

@@ -470,7 +470,7 @@ fn visit_on(db: &hearth_store::Db, scope: &Scope, person: &str, on: NaiveDate, m
         mode: mode.to_string(),
         ..VisitInput::default()
     };
-    follow_up::record_visit(db, scope, None, &input, on).unwrap_or_else(|e| panic!("{e}"));
+    follow_up::record_visit(db, scope, None, &input, on).unwrap();
 }
 
 both!(coverage_counts_on_time_late_and_missed, |kind| {

@@ -30,8 +30,8 @@ fn cfg(persons: usize, seed: u64) -> DemoConfig {
 const PW: &str = "demo-pass-123";
 
 fn load(t: &TestDb, c: &DemoConfig) -> hearth_demo::LoadStats {
-    let hash = hearth_core::user::hash_password(PW).unwrap_or_else(|e| panic!("{e}"));
-    hearth_demo::load_demo(&t.db, c, &hash, &mut |_| {}).unwrap_or_else(|e| panic!("{e}"))
+    let hash = hearth_core::user::hash_password(PW).unwrap();
+    hearth_demo::load_demo(&t.db, c, &hash, &mut |_| {}).unwrap()
 }
 
 fn count(t: &TestDb, sql: &str, params: &[P<'_>]) -> i64 {
@@ -50,7 +50,7 @@ fn villages(t: &TestDb) -> Vec<String> {
             .map(|r| r.str(0))
             .collect())
     })
-    .unwrap_or_else(|e| panic!("{e}"))
+    .unwrap()
 }
 
 fn town_scope() -> Scope {
@@ -243,7 +243,7 @@ both!(followup_demo_visits_and_coverage, |kind| {
             CoverageBy::Village,
             day0(),
         )
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
         let c = r.total.coverage.unwrap_or(0.0);
         assert!((0.80..=0.97).contains(&c), "{month}: coverage {c}");
         assert!(r.total.late > 0, "{month}: no late visit");
@@ -264,11 +264,11 @@ both!(followup_demo_visits_and_coverage, |kind| {
                 .map(|r| (r.str(0), r.str(1)))
                 .collect())
         })
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     for back in 2..14u32 {
         let month = YearMonth::of(day0() - Months::new(back));
         let r = follow_up::coverage(&t.db, &scope, "370404100", month, CoverageBy::Zone, day0())
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         for z in &r.rows {
             let v = zone_village.get(&z.key).cloned().unwrap_or_default();
             let e = zones.entry(z.key.clone()).or_insert((0, 0, v.clone()));
@@ -304,7 +304,7 @@ both!(followup_demo_worker_signs_in_to_her_work_list, |kind| {
         "127.0.0.1",
         chrono::Utc::now(),
     )
-    .unwrap_or_else(|e| panic!("sign in: {e:?}"));
+    .expect("sign in");
     let u = &signed.user;
     assert_eq!(u.role, Role::FollowUpWorker);
     let scope = Scope::for_user(
@@ -315,7 +315,7 @@ both!(followup_demo_worker_signs_in_to_her_work_list, |kind| {
         false,
         "127.0.0.1",
     );
-    let list = follow_up::work_list(&t.db, &scope, None, day0()).unwrap_or_else(|e| panic!("{e}"));
+    let list = follow_up::work_list(&t.db, &scope, None, day0()).unwrap();
     assert!(list.women > 0);
     assert!(
         list.due_today.total + list.overdue.total + list.this_week.total > 0,
@@ -330,7 +330,7 @@ both!(followup_demo_worker_signs_in_to_her_work_list, |kind| {
         "127.0.0.1",
         chrono::Utc::now(),
     )
-    .unwrap_or_else(|e| panic!("sign in: {e:?}"));
+    .expect("sign in");
     assert_ne!(other.user.org_code, u.org_code);
 });
 
@@ -354,7 +354,7 @@ both!(followup_demo_is_deterministic, |kind| {
                 .map(|r| (r.str(0), r.str(1), r.i64(2)))
                 .collect::<Vec<_>>())
         })
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
     };
     assert_eq!(dates(&a), dates(&b));
 });

@@ -2,5 +2,7 @@
 
 mod api;
 mod demo;
+mod indicators;
+mod schedule;
 mod screens;
 mod store;

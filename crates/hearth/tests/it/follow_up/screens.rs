@@ -61,11 +61,12 @@ fn team(db: &hearth_store::Db) -> Team {
 /// A zone of V1 with a worker, made through the store.
 fn zone(db: &hearth_store::Db, name: &str, worker: &str) -> fu::Zone {
     fu::create_zone(db, &spec_scope(), None, V1, name, Some(worker))
-        .unwrap_or_else(|e| panic!("create zone: {e}"))
+        .expect("create zone")
+        .record
 }
 
 fn assign(db: &hearth_store::Db, person: &str, zone: &str) {
-    fu::assign(db, &spec_scope(), person, zone).unwrap_or_else(|e| panic!("assign: {e}"));
+    fu::assign(db, &spec_scope(), person, zone).expect("assign");
 }
 
 fn visits_of(db: &hearth_store::Db, person: &str) -> Vec<fu::VisitRow> {
@@ -78,7 +79,7 @@ fn visits_of(db: &hearth_store::Db, person: &str) -> Vec<fu::VisitRow> {
             ..VisitFilter::default()
         },
     )
-    .unwrap_or_else(|e| panic!("{e}"))
+    .unwrap()
 }
 
 fn this_month() -> String {
@@ -129,7 +130,7 @@ both!(specialist_zones_then_worker_records_a_visit, |kind| {
         .await;
         assert_eq!(status, 303, "{body}");
         assert!(location.contains("notice=created"), "{location}");
-        let zones = sync(|| fu::list_zones(&t.db, &sys(), V1)).unwrap_or_else(|e| panic!("{e}"));
+        let zones = sync(|| fu::list_zones(&t.db, &sys(), V1)).unwrap();
         assert_eq!(zones.len(), 1);
         let z = &zones[0];
         assert_eq!(z.worker_id.as_deref(), Some(team.worker1.as_str()));
@@ -230,8 +231,7 @@ both!(specialist_zones_then_worker_records_a_visit, |kind| {
         // The visit covered this month's contact, once.
         let rows = sync(|| visits_of(&t.db, &li.id));
         assert_eq!(rows.len(), 1);
-        let v =
-            sync(|| fu::get_visit(&t.db, &sys(), &rows[0].id)).unwrap_or_else(|e| panic!("{e}"));
+        let v = sync(|| fu::get_visit(&t.db, &sys(), &rows[0].id)).unwrap();
         let keys: Vec<&str> = v.covered.iter().map(|c| c.key.as_str()).collect();
         assert_eq!(keys, vec![monthly_key(YearMonth::of(today())).as_str()]);
         assert_eq!(v.worker_id.as_deref(), Some(team.worker1.as_str()));
@@ -333,9 +333,30 @@ both!(
             assert_eq!(status, 422, "{page}");
             assert!(field_block(&page, "field-visited_on").contains("不能晚于今天"));
             assert!(sync(|| visits_of(&t.db, &li.id)).is_empty());
+            // The refusals showed her name again without a second audited
+            // view of her: only opening the form is one.
+            assert!(page.contains("李秀英"), "{page}");
+            assert_eq!(sync(|| person_views(&t.db, &li.id)), 1);
         });
     }
 );
+
+/// How many times the trail says someone viewed this person.
+fn person_views(db: &hearth_store::Db, person: &str) -> usize {
+    hearth_store::audit::list(
+        db,
+        &sys(),
+        &AuditFilter {
+            action: Some("view".into()),
+            entity: Some("person".into()),
+            entity_id: Some(person.to_string()),
+            limit: 100,
+            ..AuditFilter::default()
+        },
+    )
+    .unwrap()
+    .len()
+}
 
 both!(worker_cannot_visit_another_workers_woman, |kind| {
     let t = TestDb::new(kind);
@@ -443,7 +464,7 @@ both!(
             assert_eq!(status, 200, "{page}");
             assert!(page.contains("<b id=\"confirm-women\">2</b>"), "{page}");
             let unchanged = sync(|| fu::assignment_of(&t.db, &sys(), &li.id))
-                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap()
                 .map(|a| a.worker_id);
             assert_eq!(
                 unchanged.as_deref(),
@@ -458,8 +479,8 @@ both!(
             assert!(location.contains("notice=saved"));
             for p in [&li.id, &wang.id] {
                 let a = sync(|| fu::assignment_of(&t.db, &sys(), p))
-                    .unwrap_or_else(|e| panic!("{e}"))
-                    .unwrap_or_else(|| panic!("unassigned"));
+                    .unwrap()
+                    .expect("unassigned");
                 assert_eq!(a.worker_id, team.worker2);
             }
             // The new worker sees them; the old one no longer does.
@@ -503,8 +524,8 @@ both!(
             assert!(fu_part.contains(&format!("/persons/{}/assignment", li.id)));
             assert!(page.contains("id=\"assignment-notice\""));
             let a = sync(|| fu::assignment_of(&t.db, &sys(), &li.id))
-                .unwrap_or_else(|e| panic!("{e}"))
-                .unwrap_or_else(|| panic!("unassigned"));
+                .unwrap()
+                .expect("unassigned");
             assert_eq!(
                 (a.zone_id.as_str(), a.worker_id.as_str()),
                 (west.id.as_str(), team.worker1.as_str())
@@ -521,10 +542,10 @@ both!(
 /// The first sheet of a workbook as text cells (numbers as `2`, `0.5`…).
 fn read_xlsx(bytes: Vec<u8>) -> Vec<Vec<String>> {
     use calamine::{Data, Reader};
-    let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
-        .unwrap_or_else(|e| panic!("not an xlsx: {e}"));
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("not an xlsx");
     let name = wb.sheet_names().first().cloned().unwrap_or_default();
-    let range = wb.worksheet_range(&name).unwrap_or_else(|e| panic!("{e}"));
+    let range = wb.worksheet_range(&name).unwrap();
     range
         .rows()
         .map(|r| {
@@ -582,7 +603,7 @@ both!(coverage_page_and_excel_export_count_the_month, |kind| {
         },
         today(),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let month = this_month();
     let (base, rt) = spawn_app(t.db.clone());
     let c = client();
@@ -633,7 +654,7 @@ both!(coverage_page_and_excel_export_count_the_month, |kind| {
             .header("cookie", &town)
             .send()
             .await
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         assert_eq!(res.status().as_u16(), 200);
         let ct = res
             .headers()
@@ -669,7 +690,7 @@ both!(coverage_page_and_excel_export_count_the_month, |kind| {
             ..AuditFilter::default()
         },
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     assert!(
         trail
             .iter()
@@ -723,10 +744,10 @@ both!(administrator_changes_a_schedule_rule, |kind| {
             "{rule}"
         );
         let d7 = sync(|| fu::list_rules(&t.db, &sys()))
-            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap()
             .into_iter()
             .find(|r| r.code == "procedure_d7")
-            .unwrap_or_else(|| panic!("no rule"));
+            .expect("no rule");
         assert_eq!((d7.from_day, d7.to_day), (Some(7), Some(12)));
 
         // A window that ends before it starts: the field says so.

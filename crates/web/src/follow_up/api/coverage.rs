@@ -5,10 +5,11 @@
 use super::dto::{
     CoverageDto, CoverageQuery, MonthCoverageDto, MonthsQuery, PostpartumDto, PostpartumQuery,
 };
-use super::{month_param, org_param, org_renamed};
+use super::{month_param, org_renamed};
 use crate::AppState;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::extract::{ApiQuery, Caller};
+use crate::kit::api_org::org_param;
 use axum::Json;
 use axum::extract::State;
 use hearth_core::dates::today;

@@ -5,7 +5,7 @@
 //! ones of `hearth_core::follow_up` (e.g. `home`, `postpartum_d3`, `open`).
 
 use hearth_core::dates::fmt_date;
-use hearth_core::follow_up::{ContactStatus, ScheduleRule};
+use hearth_core::follow_up::ScheduleRule;
 use hearth_store::follow_up::{
     Assignment, CoverageReport, CoverageRow, CoveredContact, MonthCoverage, Need, NeedsWorker,
     PostpartumCompletion, Procedure, ScheduledContact, Topic, Unassigned, Visit, VisitRow,
@@ -13,6 +13,33 @@ use hearth_store::follow_up::{
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+
+/// `From<$row> for $dto`: the fields named before `;` move across as they
+/// are; those after it are computed from the row, named `$r` (a coded
+/// value as its code, a date as text, nested rows as their DTOs).
+macro_rules! dto_from {
+    ($row:ty => $dto:ident, $r:ident {
+        $($f:ident),* $(,)? $(; $($g:ident : $e:expr),+ $(,)?)?
+    }) => {
+        impl From<$row> for $dto {
+            fn from($r: $row) -> Self {
+                $dto {
+                    $($($g: $e,)+)?
+                    $($f: $r.$f,)*
+                }
+            }
+        }
+    };
+}
+
+/// Why a woman needs a worker, as its code.
+fn why_code(w: NeedsWorker) -> &'static str {
+    match w {
+        NeedsWorker::OfAge => "of_age",
+        NeedsWorker::Pregnant => "pregnant",
+        NeedsWorker::Postpartum => "postpartum",
+    }
+}
 
 // ---- zones ------------------------------------------------------------------
 
@@ -31,19 +58,9 @@ pub struct ZoneDto {
     pub version: i64,
 }
 
-impl From<Zone> for ZoneDto {
-    fn from(z: Zone) -> Self {
-        ZoneDto {
-            id: z.id,
-            village_code: z.village_code,
-            name: z.name,
-            worker_id: z.worker_id,
-            worker_name: z.worker_name,
-            women: z.women,
-            version: z.version,
-        }
-    }
-}
+dto_from!(Zone => ZoneDto, z {
+    id, village_code, name, worker_id, worker_name, women, version
+});
 
 /// A user who may be named a zone's worker.
 #[derive(Debug, Serialize, ToSchema)]
@@ -55,16 +72,10 @@ pub struct WorkerOptionDto {
     pub role: String,
 }
 
-impl From<WorkerOption> for WorkerOptionDto {
-    fn from(w: WorkerOption) -> Self {
-        WorkerOptionDto {
-            id: w.id,
-            username: w.username,
-            display_name: w.display_name,
-            role: w.role,
-        }
-    }
-}
+dto_from!(WorkerOption => WorkerOptionDto, w {
+    id, username, display_name;
+    role: w.role.code().to_string(),
+});
 
 /// The zones of a village, with the users who may be named their workers.
 #[derive(Debug, Serialize, ToSchema)]
@@ -129,19 +140,9 @@ pub struct AssignmentDto {
     pub version: i64,
 }
 
-impl From<Assignment> for AssignmentDto {
-    fn from(a: Assignment) -> Self {
-        AssignmentDto {
-            person_id: a.person_id,
-            village_code: a.village_code,
-            zone_id: a.zone_id,
-            zone_name: a.zone_name,
-            worker_id: a.worker_id,
-            worker_name: a.worker_name,
-            version: a.version,
-        }
-    }
-}
+dto_from!(Assignment => AssignmentDto, a {
+    person_id, village_code, zone_id, zone_name, worker_id, worker_name, version
+});
 
 /// A person's assignment, or none.
 #[derive(Debug, Serialize, ToSchema)]
@@ -173,24 +174,10 @@ pub struct UnassignedDto {
     pub why: String,
 }
 
-impl From<Unassigned> for UnassignedDto {
-    fn from(u: Unassigned) -> Self {
-        UnassignedDto {
-            person_id: u.person_id,
-            name: u.name,
-            birth_date: u.birth_date,
-            village_code: u.village_code,
-            household_id: u.household_id,
-            household_number: u.household_number,
-            why: match u.why {
-                NeedsWorker::OfAge => "of_age",
-                NeedsWorker::Pregnant => "pregnant",
-                NeedsWorker::Postpartum => "postpartum",
-            }
-            .to_string(),
-        }
-    }
-}
+dto_from!(Unassigned => UnassignedDto, u {
+    person_id, name, birth_date, village_code, household_id, household_number;
+    why: why_code(u.why).to_string(),
+});
 
 /// The women of a village without a responsible worker: the list must be
 /// empty; anything on it is a problem to fix.
@@ -225,23 +212,11 @@ pub struct RuleDto {
     pub version: i64,
 }
 
-impl From<ScheduleRule> for RuleDto {
-    fn from(r: ScheduleRule) -> Self {
-        RuleDto {
-            code: r.code,
-            kind: r.kind.code().to_string(),
-            label_zh: r.label_zh,
-            label_en: r.label_en,
-            from_day: r.from_day,
-            to_day: r.to_day,
-            modes: r.modes.iter().map(|m| m.code().to_string()).collect(),
-            reminder: r.reminder,
-            active: r.active,
-            sort: r.sort,
-            version: r.version,
-        }
-    }
-}
+dto_from!(ScheduleRule => RuleDto, r {
+    code, label_zh, label_en, from_day, to_day, reminder, active, sort, version;
+    kind: r.kind.code().to_string(),
+    modes: r.modes.iter().map(|m| m.code().to_string()).collect(),
+});
 
 /// A visit topic (宣传服务内容).
 #[derive(Debug, Serialize, ToSchema)]
@@ -252,16 +227,9 @@ pub struct TopicDto {
     pub active: bool,
 }
 
-impl From<Topic> for TopicDto {
-    fn from(t: Topic) -> Self {
-        TopicDto {
-            code: t.code,
-            label_zh: t.label_zh,
-            label_en: t.label_en,
-            active: t.active,
-        }
-    }
-}
+dto_from!(Topic => TopicDto, t {
+    code, label_zh, label_en, active
+});
 
 /// The schedule rules and the visit topics.
 #[derive(Debug, Serialize, ToSchema)]
@@ -309,20 +277,15 @@ pub struct ContactDto {
     pub status: String,
 }
 
-impl From<ScheduledContact> for ContactDto {
-    fn from(c: ScheduledContact) -> Self {
-        ContactDto {
-            key: c.contact.key,
-            rule_code: c.contact.rule_code,
-            rule_label_zh: c.rule_label_zh,
-            rule_label_en: c.rule_label_en,
-            window_from: fmt_date(c.contact.window_from),
-            window_to: fmt_date(c.contact.window_to),
-            reminder: c.contact.reminder,
-            status: c.status.code().to_string(),
-        }
-    }
-}
+dto_from!(ScheduledContact => ContactDto, c {
+    rule_label_zh, rule_label_en;
+    key: c.contact.key,
+    rule_code: c.contact.rule_code,
+    window_from: fmt_date(c.contact.window_from),
+    window_to: fmt_date(c.contact.window_to),
+    reminder: c.contact.reminder,
+    status: c.status.code().to_string(),
+});
 
 /// A woman's due contacts whose window meets the period.
 #[derive(Debug, Serialize, ToSchema)]
@@ -370,33 +333,12 @@ pub struct WorkItemDto {
     pub status: String,
 }
 
-impl From<WorkItem> for WorkItemDto {
-    fn from(i: WorkItem) -> Self {
-        WorkItemDto {
-            person_id: i.person_id,
-            name: i.name,
-            village_code: i.village_code,
-            household_id: i.household_id,
-            household_number: i.household_number,
-            zone_id: i.zone_id,
-            zone_name: i.zone_name,
-            worker_id: i.worker_id,
-            worker_name: i.worker_name,
-            contact_key: i.contact_key,
-            rule_code: i.rule_code,
-            rule_label_zh: i.rule_label_zh,
-            rule_label_en: i.rule_label_en,
-            window_from: i.window_from,
-            window_to: i.window_to,
-            reminder: i.reminder,
-            status: status_code(i.status),
-        }
-    }
-}
-
-fn status_code(s: ContactStatus) -> String {
-    s.code().to_string()
-}
+dto_from!(WorkItem => WorkItemDto, i {
+    person_id, name, village_code, household_id, household_number, zone_id, zone_name,
+    worker_id, worker_name, contact_key, rule_code, rule_label_zh, rule_label_en, window_from,
+    window_to, reminder;
+    status: i.status.code().to_string(),
+});
 
 /// A section of a work list, ordered by zone, household and name.
 #[derive(Debug, Serialize, ToSchema)]
@@ -425,17 +367,9 @@ pub struct WorkerLoadDto {
     pub due_today: i64,
 }
 
-impl From<WorkerLoad> for WorkerLoadDto {
-    fn from(w: WorkerLoad) -> Self {
-        WorkerLoadDto {
-            worker_id: w.worker_id,
-            worker_name: w.worker_name,
-            women: w.women,
-            overdue: w.overdue,
-            due_today: w.due_today,
-        }
-    }
-}
+dto_from!(WorkerLoad => WorkerLoadDto, w {
+    worker_id, worker_name, women, overdue, due_today
+});
 
 /// A work list on a day.
 #[derive(Debug, Serialize, ToSchema)]
@@ -498,19 +432,10 @@ pub struct ProcedureDto {
     pub version: i64,
 }
 
-impl From<Procedure> for ProcedureDto {
-    fn from(p: Procedure) -> Self {
-        ProcedureDto {
-            id: p.id,
-            person_id: p.person_id,
-            village_code: p.village_code,
-            kind: p.kind,
-            done_on: p.done_on,
-            place: p.place,
-            version: p.version,
-        }
-    }
-}
+dto_from!(Procedure => ProcedureDto, p {
+    id, person_id, village_code, done_on, place, version;
+    kind: p.kind.code().to_string(),
+});
 
 /// A procedure to record.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -545,16 +470,9 @@ pub struct CoveredDto {
     pub window_to: String,
 }
 
-impl From<CoveredContact> for CoveredDto {
-    fn from(c: CoveredContact) -> Self {
-        CoveredDto {
-            key: c.key,
-            rule_code: c.rule_code,
-            window_from: c.window_from,
-            window_to: c.window_to,
-        }
-    }
-}
+dto_from!(CoveredContact => CoveredDto, c {
+    key, rule_code, window_from, window_to
+});
 
 /// A need raised at a visit.
 #[derive(Debug, Serialize, ToSchema)]
@@ -577,23 +495,11 @@ pub struct NeedDto {
     pub version: i64,
 }
 
-impl From<Need> for NeedDto {
-    fn from(n: Need) -> Self {
-        NeedDto {
-            id: n.id,
-            visit_id: n.visit_id,
-            person_id: n.person_id,
-            person_name: n.person_name,
-            village_code: n.village_code,
-            category: n.category,
-            text: n.text,
-            status: n.status,
-            for_window: n.for_window,
-            raised_on: n.raised_on,
-            version: n.version,
-        }
-    }
-}
+dto_from!(Need => NeedDto, n {
+    id, visit_id, person_id, person_name, village_code, text, for_window, raised_on, version;
+    category: n.category.code().to_string(),
+    status: n.status.code().to_string(),
+});
 
 /// A visit (随访记录) with the due contacts it covered and the needs raised.
 #[derive(Debug, Serialize, ToSchema)]
@@ -620,28 +526,13 @@ pub struct VisitDto {
     pub created_at: String,
 }
 
-impl From<Visit> for VisitDto {
-    fn from(v: Visit) -> Self {
-        VisitDto {
-            id: v.id,
-            person_id: v.person_id,
-            person_name: v.person_name,
-            village_code: v.village_code,
-            zone_id: v.zone_id,
-            worker_id: v.worker_id,
-            worker_name: v.worker_name,
-            visited_on: v.visited_on,
-            mode: v.mode,
-            topics: v.topics,
-            findings: v.findings,
-            next_appointment: v.next_appointment,
-            covered: v.covered.into_iter().map(Into::into).collect(),
-            needs: v.needs.into_iter().map(Into::into).collect(),
-            version: v.version,
-            created_at: v.created_at,
-        }
-    }
-}
+dto_from!(Visit => VisitDto, v {
+    id, person_id, person_name, village_code, zone_id, worker_id, worker_name, visited_on,
+    topics, findings, next_appointment, version, created_at;
+    mode: v.mode.code().to_string(),
+    covered: v.covered.into_iter().map(Into::into).collect(),
+    needs: v.needs.into_iter().map(Into::into).collect(),
+});
 
 /// A visit in a list.
 #[derive(Debug, Serialize, ToSchema)]
@@ -659,30 +550,11 @@ pub struct VisitRowDto {
     pub covered: i64,
 }
 
-impl From<VisitRow> for VisitRowDto {
-    fn from(v: VisitRow) -> Self {
-        VisitRowDto {
-            id: v.id,
-            person_id: v.person_id,
-            person_name: v.person_name,
-            village_code: v.village_code,
-            worker_id: v.worker_id,
-            worker_name: v.worker_name,
-            visited_on: v.visited_on,
-            mode: v.mode,
-            topics: v.topics,
-            covered: v.covered,
-        }
-    }
-}
-
-/// A page of visits.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct VisitPage {
-    pub items: Vec<VisitRowDto>,
-    pub limit: i64,
-    pub offset: i64,
-}
+dto_from!(VisitRow => VisitRowDto, v {
+    id, person_id, person_name, village_code, worker_id, worker_name, visited_on, topics,
+    covered;
+    mode: v.mode.code().to_string(),
+});
 
 /// The visit list's filters.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -772,14 +644,6 @@ pub struct NeedQuery {
     pub offset: Option<String>,
 }
 
-/// A page of needs.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct NeedPage {
-    pub items: Vec<NeedDto>,
-    pub limit: i64,
-    pub offset: i64,
-}
-
 /// A need's new status.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NeedStatusBody {
@@ -811,20 +675,9 @@ pub struct CoverageRowDto {
     pub coverage: Option<f64>,
 }
 
-impl From<CoverageRow> for CoverageRowDto {
-    fn from(r: CoverageRow) -> Self {
-        CoverageRowDto {
-            key: r.key,
-            name: r.name,
-            due: r.due,
-            on_time: r.on_time,
-            late: r.late,
-            missed: r.missed,
-            pending: r.pending,
-            coverage: r.coverage,
-        }
-    }
-}
+dto_from!(CoverageRow => CoverageRowDto, r {
+    key, name, due, on_time, late, missed, pending, coverage
+});
 
 /// Monthly coverage of an org unit, one row per group and the total.
 #[derive(Debug, Serialize, ToSchema)]
@@ -839,18 +692,13 @@ pub struct CoverageDto {
     pub total: CoverageRowDto,
 }
 
-impl From<CoverageReport> for CoverageDto {
-    fn from(r: CoverageReport) -> Self {
-        CoverageDto {
-            org_code: r.org_code,
-            org_name: r.org_name,
-            month: r.month.to_string(),
-            by: r.by.code().to_string(),
-            rows: r.rows.into_iter().map(Into::into).collect(),
-            total: r.total.into(),
-        }
-    }
-}
+dto_from!(CoverageReport => CoverageDto, r {
+    org_code, org_name;
+    month: r.month.to_string(),
+    by: r.by.code().to_string(),
+    rows: r.rows.into_iter().map(Into::into).collect(),
+    total: r.total.into(),
+});
 
 /// One month of the coverage chart.
 #[derive(Debug, Serialize, ToSchema)]
@@ -865,19 +713,10 @@ pub struct MonthCoverageDto {
     pub coverage: Option<f64>,
 }
 
-impl From<MonthCoverage> for MonthCoverageDto {
-    fn from(m: MonthCoverage) -> Self {
-        MonthCoverageDto {
-            month: m.month.to_string(),
-            due: m.due,
-            on_time: m.on_time,
-            late: m.late,
-            missed: m.missed,
-            pending: m.pending,
-            coverage: m.coverage,
-        }
-    }
-}
+dto_from!(MonthCoverage => MonthCoverageDto, m {
+    due, on_time, late, missed, pending, coverage;
+    month: m.month.to_string(),
+});
 
 /// Postpartum visit completion: the postpartum contacts (not reminders)
 /// whose window ends in the month, per rule and in total.
@@ -892,17 +731,12 @@ pub struct PostpartumDto {
     pub total: CoverageRowDto,
 }
 
-impl From<PostpartumCompletion> for PostpartumDto {
-    fn from(p: PostpartumCompletion) -> Self {
-        PostpartumDto {
-            org_code: p.org_code,
-            org_name: p.org_name,
-            month: p.month.to_string(),
-            rules: p.rules.into_iter().map(Into::into).collect(),
-            total: p.total.into(),
-        }
-    }
-}
+dto_from!(PostpartumCompletion => PostpartumDto, p {
+    org_code, org_name;
+    month: p.month.to_string(),
+    rules: p.rules.into_iter().map(Into::into).collect(),
+    total: p.total.into(),
+});
 
 /// A month's coverage query.
 #[derive(Debug, Default, Deserialize, IntoParams)]

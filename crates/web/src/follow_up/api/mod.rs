@@ -8,11 +8,13 @@ pub mod coverage;
 pub mod dto;
 pub mod visits;
 
+use super::is_worker;
 use crate::AppState;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::extract::{ApiJson, ApiPath, ApiQuery, Caller, IfMatch};
-use crate::kit::api::{body_id, opt_date, retried};
-use crate::kit::api::{created, record};
+use crate::kit::api::{body_id, opt_date};
+use crate::kit::api::{created, record, village_filter};
+use crate::kit::api_org::org_param;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -25,12 +27,10 @@ use dto::{
 };
 use hearth_core::dates::{fmt_date, today};
 use hearth_core::follow_up::{RuleInput, YearMonth};
-use hearth_core::scope::{Permission, Scope};
-use hearth_core::user::Role;
+use hearth_core::scope::Permission;
 use hearth_core::{FieldError, Lang, Reason};
 use hearth_store::StoreError;
 use hearth_store::follow_up;
-use hearth_store::register::ClientIdTable;
 
 /// At most this many days between a schedule's `from` and `to`.
 const MAX_SCHEDULE_DAYS: i64 = 5 * 366;
@@ -43,28 +43,6 @@ pub(crate) fn org_renamed(e: StoreError, to: &str) -> StoreError {
     let e = crate::kit::api::renamed(e, "org_code", to);
     let e = crate::kit::api::renamed(e, "village_code", to);
     crate::kit::api::renamed(e, "village", to)
-}
-
-/// The org unit a parameter names, or the caller's own; one outside the
-/// caller's area is refused naming the parameter.
-pub(crate) fn org_param(
-    caller: &Caller,
-    name: &str,
-    v: Option<&str>,
-    errs: &mut Vec<FieldError>,
-) -> String {
-    let code = v
-        .map(str::trim)
-        .filter(|o| !o.is_empty())
-        .map_or_else(|| caller.user.org_code.clone(), str::to_string);
-    if code.is_empty() {
-        errs.push(FieldError::new(name, Reason::Required));
-    } else if !code.chars().all(|c| c.is_ascii_digit()) {
-        errs.push(FieldError::new(name, Reason::BadOrgCode));
-    } else if !caller.scope.covers(&code) {
-        errs.push(FieldError::new(name, Reason::OutOfScope));
-    }
-    code
 }
 
 /// A village parameter (or the caller's own org unit when that is a
@@ -85,11 +63,6 @@ fn village_param(caller: &Caller, v: Option<&str>) -> Result<String, ApiError> {
     }
 }
 
-/// An optional id in a body: blank means none.
-fn opt_id(v: Option<String>) -> Option<String> {
-    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
-}
-
 /// A month parameter `YYYY-MM` (this month when absent).
 pub(crate) fn month_param(name: &str, v: Option<&str>, errs: &mut Vec<FieldError>) -> YearMonth {
     let this = YearMonth::of(today());
@@ -104,10 +77,6 @@ pub(crate) fn month_param(name: &str, v: Option<&str>, errs: &mut Vec<FieldError
             })
             .unwrap_or(this),
     }
-}
-
-fn is_worker(scope: &Scope) -> bool {
-    scope.role == Role::FollowUpWorker
 }
 
 // ---- zones ------------------------------------------------------------------
@@ -196,26 +165,18 @@ pub async fn create_zone(
         &caller,
         Some(body.village.as_str()).filter(|v| !v.is_empty()),
     )?;
-    let worker = opt_id(body.worker_id);
+    let worker = village_filter(body.worker_id.as_deref());
     let name = body.name;
-    let (z, existed) = caller
+    let made = caller
         .run(&st, move |db, scope| {
-            let existed = retried(db, scope, ClientIdTable::Zone, id.as_deref())?;
-            let z = follow_up::create_zone(
-                db,
-                scope,
-                id.as_deref(),
-                &village,
-                &name,
-                worker.as_deref(),
-            )?;
-            Ok((z, existed))
+            follow_up::create_zone(db, scope, id.as_deref(), &village, &name, worker.as_deref())
         })
         .await
         .map_err(|e| caller.err(org_renamed(e, "village")))?;
+    let z = made.record;
     let location = format!("/api/v1/zones/{}", z.id);
     let version = z.version;
-    Ok(created(existed, &ZoneDto::from(z), version, &location))
+    Ok(created(made.retried, &ZoneDto::from(z), version, &location))
 }
 
 /// Read one zone.
@@ -278,7 +239,7 @@ pub async fn update_zone(
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<ZoneBody>,
 ) -> Result<Response, ApiError> {
-    let worker = opt_id(body.worker_id);
+    let worker = village_filter(body.worker_id.as_deref());
     let name = body.name;
     let key = id.clone();
     let res = caller
@@ -615,7 +576,7 @@ pub async fn work_list(
     caller: Caller,
     ApiQuery(q): ApiQuery<WorkListQuery>,
 ) -> Result<Json<WorkListDto>, ApiError> {
-    let worker = opt_id(q.worker);
+    let worker = village_filter(q.worker.as_deref());
     let org = caller.user.org_code.clone();
     let (list, worst) = caller
         .run(&st, move |db, scope| {

@@ -4,15 +4,15 @@
 //! schedule) and the needs raised at visits with their status.
 
 use super::dto::{
-    NeedDto, NeedPage, NeedQuery, NeedStatusBody, NewProcedureBody, NewVisitBody, ProcedureDto,
-    VisitDto, VisitPage, VisitQuery, VisitRowDto,
+    NeedDto, NeedQuery, NeedStatusBody, NewProcedureBody, NewVisitBody, ProcedureDto, VisitDto,
+    VisitQuery, VisitRowDto,
 };
 use super::org_renamed;
 use crate::AppState;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::extract::{ApiJson, ApiPath, ApiQuery, Caller, IfMatch};
-use crate::kit::api::{body_id, opt_date, retried};
-use crate::kit::api::{created, etag, paging, record, village_filter};
+use crate::kit::api::{Page, created, etag, paging, record, village_filter};
+use crate::kit::api::{body_id, opt_date};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -22,7 +22,6 @@ use hearth_core::follow_up::{NeedInput, NeedStatus, ProcedureInput, VisitInput};
 use hearth_core::{FieldError, Reason};
 use hearth_store::StoreError;
 use hearth_store::follow_up::{self, NeedFilter, VisitFilter};
-use hearth_store::register::ClientIdTable;
 
 /// A person named in a body who is not found is a field error, not a 404.
 fn person_field(field: &'static str) -> impl Fn(StoreError) -> StoreError {
@@ -73,18 +72,22 @@ pub async fn record_procedure(
         done_on: body.done_on,
         place: body.place,
     };
-    let (p, existed) = caller
+    let made = caller
         .run(&st, move |db, scope| {
-            let existed = retried(db, scope, ClientIdTable::Procedure, id.as_deref())?;
-            let p = follow_up::record_procedure(db, scope, id.as_deref(), &person, &input, today())
-                .map_err(person_field("person_id"))?;
-            Ok((p, existed))
+            follow_up::record_procedure(db, scope, id.as_deref(), &person, &input, today())
+                .map_err(person_field("person_id"))
         })
         .await
         .map_err(|e| caller.err(e))?;
+    let p = made.record;
     let location = format!("/api/v1/persons/{}/procedures", p.person_id);
     let version = p.version;
-    Ok(created(existed, &ProcedureDto::from(p), version, &location))
+    Ok(created(
+        made.retried,
+        &ProcedureDto::from(p),
+        version,
+        &location,
+    ))
 }
 
 /// A person's contraceptive procedures, newest first.
@@ -125,7 +128,7 @@ pub async fn list_procedures(
     security(("bearer" = [])),
     params(VisitQuery),
     responses(
-        (status = 200, description = "Visits, newest first", body = VisitPage),
+        (status = 200, description = "Visits, newest first", body = Page<VisitRowDto>),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Your role may not read the register", body = ErrorBody),
         (status = 422, description = "A bad `village`, `from`, `to`, `limit` or `offset`", body = ErrorBody),
@@ -135,7 +138,7 @@ pub async fn list_visits(
     State(st): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<VisitQuery>,
-) -> Result<Json<VisitPage>, ApiError> {
+) -> Result<Json<Page<VisitRowDto>>, ApiError> {
     let (limit, offset) = paging(
         q.limit.as_deref(),
         q.offset.as_deref(),
@@ -179,7 +182,7 @@ pub async fn list_visits(
         .run(&st, move |db, scope| follow_up::list_visits(db, scope, &f))
         .await
         .map_err(|e| caller.err(org_renamed(e, "village")))?;
-    Ok(Json(VisitPage {
+    Ok(Json(Page {
         items: rows.into_iter().map(VisitRowDto::from).collect(),
         limit,
         offset,
@@ -235,18 +238,22 @@ pub async fn record_visit(
             .collect(),
         next_appointment: body.next_appointment,
     };
-    let (v, existed) = caller
+    let made = caller
         .run(&st, move |db, scope| {
-            let existed = retried(db, scope, ClientIdTable::Visit, id.as_deref())?;
-            let v = follow_up::record_visit(db, scope, id.as_deref(), &input, today())
-                .map_err(person_field("person_id"))?;
-            Ok((v, existed))
+            follow_up::record_visit(db, scope, id.as_deref(), &input, today())
+                .map_err(person_field("person_id"))
         })
         .await
         .map_err(|e| caller.err(e))?;
+    let v = made.record;
     let location = format!("/api/v1/visits/{}", v.id);
     let version = v.version;
-    Ok(created(existed, &VisitDto::from(v), version, &location))
+    Ok(created(
+        made.retried,
+        &VisitDto::from(v),
+        version,
+        &location,
+    ))
 }
 
 /// Read one visit with the contacts it covered and its needs (audited).
@@ -293,7 +300,7 @@ fn need_status(name: &str, v: &str, errs: &mut Vec<FieldError>) -> Option<NeedSt
     security(("bearer" = [])),
     params(NeedQuery),
     responses(
-        (status = 200, description = "Needs, newest first", body = NeedPage),
+        (status = 200, description = "Needs, newest first", body = Page<NeedDto>),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Your role may not read the register", body = ErrorBody),
         (status = 422, description = "A bad `status`, `village`, `limit` or `offset`", body = ErrorBody),
@@ -303,7 +310,7 @@ pub async fn list_needs(
     State(st): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<NeedQuery>,
-) -> Result<Json<NeedPage>, ApiError> {
+) -> Result<Json<Page<NeedDto>>, ApiError> {
     let (limit, offset) = paging(
         q.limit.as_deref(),
         q.offset.as_deref(),
@@ -337,7 +344,7 @@ pub async fn list_needs(
         .run(&st, move |db, scope| follow_up::list_needs(db, scope, &f))
         .await
         .map_err(|e| caller.err(org_renamed(e, "village")))?;
-    Ok(Json(NeedPage {
+    Ok(Json(Page {
         items: rows.into_iter().map(NeedDto::from).collect(),
         limit,
         offset,
