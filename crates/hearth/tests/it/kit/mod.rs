@@ -316,4 +316,3 @@ pub fn audit_trail(db: &Db) -> Vec<hearth_store::audit::AuditEntry> {
 pub fn days_ago(n: i64) -> String {
     hearth_core::dates::fmt_date(today() - chrono::Duration::days(n))
 }
-
