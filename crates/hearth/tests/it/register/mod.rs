@@ -3,5 +3,6 @@
 mod api;
 mod import;
 mod screens;
+mod screens_household;
 mod search;
 mod store;
