@@ -13,9 +13,9 @@ use hearth_core::follow_up::{VisitInput, YearMonth};
 use hearth_core::scope::Scope;
 use hearth_core::user::Role;
 use hearth_demo::DemoConfig;
-use hearth_store::Db;
 use hearth_store::db::P;
 use hearth_store::follow_up::{self, CoverageBy};
+use hearth_store::{Db, StoreError};
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -69,7 +69,7 @@ fn target(backend: &str, persons: usize, months: u32) -> (String, bool) {
 }
 
 fn count(db: &Db, sql: &str, params: &[P<'_>]) -> i64 {
-    db.read(|tx| Ok(tx.query_one(sql, params)?.i64(0)))
+    db.read(|tx| tx.query_one(sql, params)?.int(0))
         .unwrap_or_else(|e| die(e))
 }
 
@@ -102,22 +102,21 @@ fn raw_coverage(db: &Db, month: YearMonth) -> Counts {
     let s = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
     let (fs, ls, lts, ba, bb) = (s(f), s(l), s(lt), s(back(50)), s(back(15)));
     db.read(|tx| {
-        Ok(tx
-            .query(
-                RAW_COVERAGE,
-                &[
-                    P::T("370404"),
-                    P::T("370405"),
-                    P::T(&fs),
-                    P::T(&ls),
-                    P::T(&lts),
-                    P::T(&ba),
-                    P::T(&bb),
-                ],
-            )?
-            .iter()
-            .map(|r| (r.str(0), (r.i64(1), r.i64(2), r.i64(3))))
-            .collect())
+        tx.query(
+            RAW_COVERAGE,
+            &[
+                P::T("370404"),
+                P::T("370405"),
+                P::T(&fs),
+                P::T(&ls),
+                P::T(&lts),
+                P::T(&ba),
+                P::T(&bb),
+            ],
+        )?
+        .iter()
+        .map(|r| Ok((r.text(0)?, (r.int(1)?, r.int(2)?, r.int(3)?))))
+        .collect::<Result<_, StoreError>>()
     })
     .unwrap_or_else(|e| die(e))
 }
@@ -237,18 +236,24 @@ fn main() {
         // Workers: their ids and scopes, and one assigned woman each.
         let workers: Vec<(String, String, String, String)> = db
             .read(|tx| {
-                Ok(tx
-                    .query(
-                        "SELECT u.id, u.username, u.org_code,
+                tx.query(
+                    "SELECT u.id, u.username, u.org_code,
                                 (SELECT a.person_id FROM follow_up_assignment a
                                  WHERE a.worker_id = u.id ORDER BY a.person_id LIMIT 1)
                          FROM app_user u WHERE u.role = 'follow_up_worker'
                          ORDER BY u.username LIMIT 200",
-                        &[],
-                    )?
-                    .iter()
-                    .filter_map(|r| Some((r.str(0), r.str(1), r.str(2), r.opt_str(3)?)))
-                    .collect())
+                    &[],
+                )?
+                .iter()
+                .filter_map(|r| {
+                    let first = match r.opt_text(3) {
+                        Ok(Some(p)) => p,
+                        Ok(None) => return None,
+                        Err(e) => return Some(Err(e)),
+                    };
+                    Some((|| Ok((r.text(0)?, r.text(1)?, r.text(2)?, first)))())
+                })
+                .collect::<Result<_, StoreError>>()
             })
             .unwrap_or_else(|e| die(e));
         if workers.is_empty() {

@@ -99,9 +99,8 @@ async fn healthz(State(st): State<AppState>) -> Response {
     let db = st.db.clone();
     let ok = tokio::task::spawn_blocking(move || {
         db.read(|tx| {
-            Ok(tx
-                .query_one("SELECT MAX(version) FROM schema_migrations", &[])?
-                .i64(0))
+            tx.query_one("SELECT MAX(version) FROM schema_migrations", &[])?
+                .int(0)
         })
     })
     .await;

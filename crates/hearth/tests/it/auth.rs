@@ -313,7 +313,8 @@ both!(
                         "SELECT last_seen_at FROM session WHERE id = $1",
                         &[hearth_store::db::P::T(id)],
                     )?
-                    .str(0))
+                    .text(0)
+                    .unwrap())
             })
             .unwrap_or_else(|e| panic!("{e}"))
         };
@@ -499,7 +500,8 @@ both!(changing_the_password_ends_other_sessions, |kind| {
                     "SELECT password_changed_at FROM app_user WHERE id = $1",
                     &[hearth_store::db::P::T(&u.id)],
                 )?
-                .opt_str(0))
+                .opt_text(0)
+                .unwrap())
         })
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(changed_at.is_some());
@@ -645,8 +647,12 @@ both!(secrets_are_stored_only_as_hashes, |kind| {
     let ids =
         t.db.read(|tx| {
             Ok((
-                tx.query_one("SELECT id FROM session", &[])?.str(0),
-                tx.query_one("SELECT id FROM api_token", &[])?.str(0),
+                tx.query_one("SELECT id FROM session", &[])?
+                    .text(0)
+                    .unwrap(),
+                tx.query_one("SELECT id FROM api_token", &[])?
+                    .text(0)
+                    .unwrap(),
             ))
         })
         .unwrap_or_else(|e| panic!("{e}"));

@@ -14,7 +14,7 @@ fn hearth() -> Command {
 
 fn count(url: &str, sql: &str) -> i64 {
     let db = hearth_store::Db::open(url).unwrap_or_else(|e| panic!("{e}"));
-    db.read(|tx| Ok(tx.query_one(sql, &[])?.i64(0)))
+    db.read(|tx| Ok(tx.query_one(sql, &[])?.int(0).unwrap()))
         .unwrap_or(-1)
 }
 
@@ -104,7 +104,7 @@ both!(
                         &[],
                     )?
                     .iter()
-                    .map(|r| format!("{}{}", r.str(0), r.str(1)))
+                    .map(|r| format!("{}{}", r.text(0).unwrap(), r.text(1).unwrap()))
                     .collect::<Vec<_>>())
             })
             .unwrap_or_default()

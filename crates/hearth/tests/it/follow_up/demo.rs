@@ -35,7 +35,7 @@ fn load(t: &TestDb, c: &DemoConfig) -> hearth_demo::LoadStats {
 }
 
 fn count(t: &TestDb, sql: &str, params: &[P<'_>]) -> i64 {
-    t.db.read(|tx| Ok(tx.query_one(sql, params)?.i64(0)))
+    t.db.read(|tx| Ok(tx.query_one(sql, params)?.int(0).unwrap()))
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
@@ -47,7 +47,7 @@ fn villages(t: &TestDb) -> Vec<String> {
                 &[],
             )?
             .iter()
-            .map(|r| r.str(0))
+            .map(|r| r.text(0).unwrap())
             .collect())
     })
     .unwrap()
@@ -261,7 +261,7 @@ both!(followup_demo_visits_and_coverage, |kind| {
             Ok(tx
                 .query("SELECT id, village_code FROM zone", &[])?
                 .iter()
-                .map(|r| (r.str(0), r.str(1)))
+                .map(|r| (r.text(0).unwrap(), r.text(1).unwrap()))
                 .collect())
         })
         .unwrap();
@@ -351,7 +351,7 @@ both!(followup_demo_is_deterministic, |kind| {
                     &[],
                 )?
                 .iter()
-                .map(|r| (r.str(0), r.str(1), r.i64(2)))
+                .map(|r| (r.text(0).unwrap(), r.text(1).unwrap(), r.int(2).unwrap()))
                 .collect::<Vec<_>>())
         })
         .unwrap()

@@ -33,7 +33,7 @@ fn load(t: &TestDb, c: &DemoConfig) -> hearth_demo::LoadStats {
 }
 
 fn count(t: &TestDb, sql: &str, params: &[hearth_store::db::P<'_>]) -> i64 {
-    t.db.read(|tx| Ok(tx.query_one(sql, params)?.i64(0)))
+    t.db.read(|tx| Ok(tx.query_one(sql, params)?.int(0).unwrap()))
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
@@ -159,34 +159,38 @@ both!(
         let (mut timely, mut open, mut overdue) = (0usize, 0usize, 0usize);
         let mut outcomes = std::collections::HashMap::<String, usize>::new();
         for r in &rows {
-            let (lmp, rep, edd) = (date(&r.str(0)), date(&r.str(1)), date(&r.str(2)));
+            let (lmp, rep, edd) = (
+                date(&r.text(0).unwrap()),
+                date(&r.text(1).unwrap()),
+                date(&r.text(2).unwrap()),
+            );
             assert!(lmp < rep && rep <= day0(), "{lmp} {rep}");
             assert!((rep - lmp).num_days() <= 315, "{lmp} {rep}");
             assert_eq!((edd - lmp).num_days(), 280);
-            assert_eq!(r.bool(3), (rep - lmp).num_days() <= 91);
-            timely += usize::from(r.bool(3));
+            assert_eq!(r.flag(3).unwrap(), (rep - lmp).num_days() <= 91);
+            timely += usize::from(r.flag(3).unwrap());
             assert!(
-                hearth_core::pregnancy::PregnancySource::parse(&r.str(6)).is_ok(),
+                hearth_core::pregnancy::PregnancySource::parse(&r.text(6).unwrap()).is_ok(),
                 "{}",
-                r.str(6)
+                r.text(6).unwrap()
             );
-            match r.opt_str(4) {
+            match r.opt_text(4).unwrap() {
                 None => {
                     open += 1;
                     overdue += usize::from((day0() - lmp).num_days() >= 308);
                 }
                 Some(o) => {
-                    let on = date(&r.opt_str(5).unwrap_or_default());
+                    let on = date(&r.opt_text(5).unwrap().unwrap_or_default());
                     assert!(
                         on > lmp && on >= rep && on <= day0(),
                         "{o} {lmp} {rep} {on}"
                     );
                     if o == "induced_termination" {
-                        let rec = r.opt_str(7).unwrap_or_default();
+                        let rec = r.opt_text(7).unwrap().unwrap_or_default();
                         assert!(rec.starts_with("YC") && rec.len() == 12, "{rec}");
                         assert!(
                             hearth_core::pregnancy::TerminationReason::parse(
-                                &r.opt_str(8).unwrap_or_default()
+                                &r.opt_text(8).unwrap().unwrap_or_default()
                             )
                             .is_ok()
                         );
@@ -313,11 +317,11 @@ both!(
             .unwrap();
         assert!(checks.len() > total * 2, "{} checks", checks.len());
         for r in &checks {
-            let (on, lmp) = (date(&r.str(0)), date(&r.str(2)));
+            let (on, lmp) = (date(&r.text(0).unwrap()), date(&r.text(2).unwrap()));
             assert!(on > lmp && on <= day0());
-            assert!(r.opt_str(3).is_none_or(|o| on < date(&o)));
-            assert_eq!(r.i64(1), (on - lmp).num_days() / 7);
-            assert!(r.str(4).ends_with('院'), "{}", r.str(4));
+            assert!(r.opt_text(3).unwrap().is_none_or(|o| on < date(&o)));
+            assert_eq!(r.int(1).unwrap(), (on - lmp).num_days() / 7);
+            assert!(r.text(4).unwrap().ends_with('院'), "{}", r.text(4).unwrap());
         }
         let with_checks = count(
             &t,
@@ -341,12 +345,12 @@ both!(
         assert!(!deaths.is_empty(), "no infant death");
         assert_eq!(deaths.len() as u64, stats.infant_deaths);
         for r in &deaths {
-            let (died, born) = (date(&r.str(0)), date(&r.str(2)));
-            assert_eq!((died - born).num_days(), r.i64(1));
-            assert!((0..365).contains(&r.i64(1)) && died <= day0());
-            assert!(hearth_core::pregnancy::DeathCause::parse(&r.str(3)).is_ok());
-            assert!(r.bool(4), "death not verified");
-            assert_eq!(r.str(5), r.str(6));
+            let (died, born) = (date(&r.text(0).unwrap()), date(&r.text(2).unwrap()));
+            assert_eq!((died - born).num_days(), r.int(1).unwrap());
+            assert!((0..365).contains(&r.int(1).unwrap()) && died <= day0());
+            assert!(hearth_core::pregnancy::DeathCause::parse(&r.text(3).unwrap()).is_ok());
+            assert!(r.flag(4).unwrap(), "death not verified");
+            assert_eq!(r.text(5).unwrap(), r.text(6).unwrap());
         }
         assert!(
             deaths.len() as i64 * 1000 <= births * 15,
@@ -537,7 +541,14 @@ both!(history_demo_is_deterministic_by_seed, |kind| {
                     &[],
                 )?
                 .iter()
-                .map(|r| (r.str(0), r.str(1), r.str(2), r.str(3)))
+                .map(|r| {
+                    (
+                        r.text(0).unwrap(),
+                        r.text(1).unwrap(),
+                        r.text(2).unwrap(),
+                        r.text(3).unwrap(),
+                    )
+                })
                 .collect::<Vec<_>>())
         })
         .unwrap()

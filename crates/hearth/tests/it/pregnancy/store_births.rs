@@ -215,7 +215,8 @@ both!(naming_a_child, |kind| {
                     "SELECT name_initials FROM person WHERE id = $1",
                     &[hearth_store::db::P::T(&b.child_id)],
                 )?
-                .str(0))
+                .text(0)
+                .unwrap())
         })
         .unwrap();
     assert_eq!(initials, "zxy");
