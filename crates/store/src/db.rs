@@ -483,7 +483,7 @@ impl Db {
             if let Some(r) = t.query_opt("PRAGMA foreign_key_check", &[])? {
                 return Err(StoreError::Db(format!(
                     "schema change breaks a foreign key in table {}",
-                    r.str(0)
+                    r.text(0)?
                 )));
             }
             t.commit()?;
@@ -718,7 +718,7 @@ impl<'c> Tx<'c> {
     pub fn next_seq(&mut self) -> Result<i64, StoreError> {
         match self.backend() {
             Backend::Sqlite => self.reserve_seq_sqlite(1),
-            Backend::Postgres => Ok(self.query_one("SELECT nextval('change_seq')", &[])?.i64(0)),
+            Backend::Postgres => self.query_one("SELECT nextval('change_seq')", &[])?.int(0),
         }
     }
 
@@ -726,12 +726,11 @@ impl<'c> Tx<'c> {
     /// returns the first (bulk loads stamp rows from it). PostgreSQL bulk
     /// paths call `nextval('change_seq')` per row inside their SQL instead.
     pub(crate) fn reserve_seq_sqlite(&mut self, n: i64) -> Result<i64, StoreError> {
-        Ok(self
-            .query_one(
-                "UPDATE change_counter SET value = value + $1 WHERE id = 1 RETURNING value - $1 + 1",
-                &[P::I(n.max(1))],
-            )?
-            .i64(0))
+        self.query_one(
+            "UPDATE change_counter SET value = value + $1 WHERE id = 1 RETURNING value - $1 + 1",
+            &[P::I(n.max(1))],
+        )?
+        .int(0)
     }
 
     /// Drops the secondary (non-unique, non-key) indexes of `tables` and
@@ -758,8 +757,8 @@ impl<'c> Tx<'c> {
                 )?,
             };
             for r in rows {
-                self.batch(&format!("DROP INDEX {}", r.str(0)))?;
-                ddl.push(r.str(1));
+                self.batch(&format!("DROP INDEX {}", r.text(0)?))?;
+                ddl.push(r.text(1)?);
             }
         }
         Ok(ddl)

@@ -1016,7 +1016,7 @@ both!(annual_review_list, |kind| {
         stats::annual_review(&t.db, &town, TOWN, 2025, None).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(all[0].wife_name, "孙丽");
     assert_eq!(all[0].village_name, "万年闸村");
-    assert_eq!(all[0].status, "current");
+    assert_eq!(all[0].status.code(), "current");
     assert_eq!(all[1].last_reviewed_on.as_deref(), Some("2025-02-10"));
     assert_eq!(audit_count(&t.db, "annual_review", "view"), 4);
     // Next year: rb and rc are due, ra and re (never reviewed) are not.
@@ -1363,7 +1363,7 @@ both!(enforcement_register, |kind| {
         enforcement::create_case(db, &staff, Some(&id), &input).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(c.id, id);
     assert_eq!(c.org_name, "万年闸村");
-    assert_eq!((c.status.as_str(), c.version), ("open", 1));
+    assert_eq!((c.status.code(), c.version), ("open", 1));
     assert_eq!(c.items, vec![item("B超机", 2), item("药品", 10)]);
     assert_eq!((c.penalty.clone(), c.fine_yuan), (None, None));
     let again =
@@ -1379,8 +1379,8 @@ both!(enforcement_register, |kind| {
     change.fine_yuan = "50000".into();
     let u = enforcement::update_case(db, &staff, &id, 1, &change).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(u.version, 2);
-    assert_eq!(u.kind, "sex_selective_termination");
-    assert_eq!(u.status, "closed");
+    assert_eq!(u.kind.code(), "sex_selective_termination");
+    assert_eq!(u.status.code(), "closed");
     assert_eq!(u.fine_yuan, Some(50_000));
     assert_eq!(u.items, vec![item("手术器械", 1)]);
     assert!(matches!(

@@ -392,10 +392,10 @@ pub async fn page(
             &p.org.code,
             None,
             units.iter().filter(|u| me.scope.covers(&u.code)).map(|u| {
-                let indent = match u.level.as_str() {
-                    "village" => "　　",
-                    "town" => "　",
-                    _ => "",
+                let indent = match u.level {
+                    hearth_core::org::OrgLevel::Village => "　　",
+                    hearth_core::org::OrgLevel::Town => "　",
+                    hearth_core::org::OrgLevel::County => "",
                 };
                 (u.code.clone(), format!("{indent}{}（{}）", u.name, u.code))
             }),

@@ -292,7 +292,7 @@ pub(crate) fn village_options(me: &SignedIn, units: &[OrgRow], current: &str) ->
         Some(tx(me.ctx.lang, "screens.choose")),
         units
             .iter()
-            .filter(|u| u.level == "village" && me.scope.covers(&u.code))
+            .filter(|u| u.level == hearth_core::org::OrgLevel::Village && me.scope.covers(&u.code))
             .map(|u| (u.code.clone(), format!("{}（{}）", u.name, u.code))),
     )
 }

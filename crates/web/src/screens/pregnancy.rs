@@ -105,7 +105,10 @@ fn village_name(names: &HashMap<String, String>, code: &str) -> String {
 /// The villages the caller sees, for a list's village filter (empty when
 /// the caller has one village only, so no filter is shown).
 fn village_filter(units: &[OrgRow], current: &str, lang: Lang) -> Vec<Opt> {
-    let villages: Vec<&OrgRow> = units.iter().filter(|u| u.level == "village").collect();
+    let villages: Vec<&OrgRow> = units
+        .iter()
+        .filter(|u| u.level == hearth_core::org::OrgLevel::Village)
+        .collect();
     if villages.len() < 2 {
         return Vec::new();
     }

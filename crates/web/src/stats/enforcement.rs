@@ -20,6 +20,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use hearth_core::Lang;
+use hearth_core::org::OrgLevel;
 use hearth_core::pregnancy::{CaseKind, CaseStatus};
 use hearth_core::scope::Permission;
 use hearth_store::enforcement::{self, Case, CaseInput};
@@ -101,14 +102,14 @@ fn case_v(lang: Lang, c: &Case) -> CaseV {
     CaseV {
         id: c.id.clone(),
         org: format!("{}（{}）", c.org_name, c.org_code),
-        kind: kind_label(lang, &c.kind),
+        kind: kind_label(lang, c.kind.code()),
         occurred_on: c.occurred_on.clone(),
         place: c.place.clone(),
         description: c.description.clone(),
         penalty: c.penalty.clone().unwrap_or_default(),
         fine: c.fine_yuan.map(|f| f.to_string()).unwrap_or_default(),
-        status: status_label(lang, &c.status),
-        status_code: c.status.clone(),
+        status: status_label(lang, c.status.code()),
+        status_code: c.status.code().to_string(),
         items: c.items.iter().map(|i| (i.kind.clone(), i.count)).collect(),
         version: c.version,
     }
@@ -192,13 +193,13 @@ impl CaseForm {
             client_id: String::new(),
             version: c.version.to_string(),
             org_code: c.org_code.clone(),
-            kind: c.kind.clone(),
+            kind: c.kind.code().to_string(),
             occurred_on: c.occurred_on.clone(),
             place: c.place.clone(),
             description: c.description.clone(),
             penalty: c.penalty.clone().unwrap_or_default(),
             fine_yuan: c.fine_yuan.map(|f| f.to_string()).unwrap_or_default(),
-            status: c.status.clone(),
+            status: c.status.code().to_string(),
             item_kind_1,
             item_count_1,
             item_kind_2,
@@ -309,9 +310,15 @@ fn case_org_options(me: &SignedIn, units: &[OrgRow], current: &str) -> Vec<Opt> 
         Some(t(me.ctx.lang, "screens.choose").to_string()),
         units
             .iter()
-            .filter(|u| me.scope.covers(&u.code) && (u.level == "town" || u.level == "village"))
+            .filter(|u| {
+                me.scope.covers(&u.code) && matches!(u.level, OrgLevel::Town | OrgLevel::Village)
+            })
             .map(|u| {
-                let indent = if u.level == "village" { "　" } else { "" };
+                let indent = if u.level == OrgLevel::Village {
+                    "　"
+                } else {
+                    ""
+                };
                 (u.code.clone(), format!("{indent}{}（{}）", u.name, u.code))
             }),
     )

@@ -30,6 +30,7 @@ use chrono::{Datelike, NaiveDate};
 use hearth_core::Lang;
 use hearth_core::Reason;
 use hearth_core::dates::{fmt_date, parse_date, today};
+use hearth_core::org::OrgLevel;
 use hearth_core::scope::Permission;
 use hearth_store::orgs::OrgRow;
 use serde::Deserialize;
@@ -305,10 +306,10 @@ pub(crate) fn org_options(me: &SignedIn, units: &[OrgRow], current: &str) -> Vec
         current,
         None,
         units.iter().filter(|u| me.scope.covers(&u.code)).map(|u| {
-            let indent = match u.level.as_str() {
-                "village" => "　　",
-                "town" => "　",
-                _ => "",
+            let indent = match u.level {
+                OrgLevel::Village => "　　",
+                OrgLevel::Town => "　",
+                OrgLevel::County => "",
             };
             (u.code.clone(), format!("{indent}{}（{}）", u.name, u.code))
         }),

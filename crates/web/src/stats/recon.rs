@@ -182,7 +182,7 @@ pub async fn review(
     let rows = rows
         .into_iter()
         .map(|row| ReviewV {
-            status: crate::admin::word(lang, "screens.reg.status", &row.status),
+            status: crate::admin::word(lang, "screens.reg.status", row.status.code()),
             row,
         })
         .collect();
