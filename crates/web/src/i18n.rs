@@ -17,28 +17,26 @@ fn load(files: &[&str]) -> Catalogue {
     out
 }
 
+/// The catalogue files of one language: `i18n/common.<lang>.json` and one
+/// `i18n/<workflow>.<lang>.json` per workflow. A new workflow adds its name
+/// here.
+macro_rules! files_of {
+    ($lang:literal) => {
+        [
+            include_str!(concat!("../i18n/common.", $lang, ".json")),
+            include_str!(concat!("../i18n/register.", $lang, ".json")),
+            include_str!(concat!("../i18n/admin.", $lang, ".json")),
+            include_str!(concat!("../i18n/pregnancy.", $lang, ".json")),
+            include_str!(concat!("../i18n/stats.", $lang, ".json")),
+            include_str!(concat!("../i18n/enforcement.", $lang, ".json")),
+            include_str!(concat!("../i18n/follow_up.", $lang, ".json")),
+        ]
+    };
+}
+
 fn catalogues() -> &'static (Catalogue, Catalogue) {
     static CATS: OnceLock<(Catalogue, Catalogue)> = OnceLock::new();
-    CATS.get_or_init(|| {
-        (
-            load(&[
-                include_str!("../i18n/zh-CN.json"),
-                include_str!("../i18n/zh-CN.screens.json"),
-                include_str!("../i18n/zh-CN.admin.json"),
-                include_str!("../i18n/zh-CN.maternal.json"),
-                include_str!("../i18n/zh-CN.stats.json"),
-                include_str!("../i18n/zh-CN.followup.json"),
-            ]),
-            load(&[
-                include_str!("../i18n/en.json"),
-                include_str!("../i18n/en.screens.json"),
-                include_str!("../i18n/en.admin.json"),
-                include_str!("../i18n/en.maternal.json"),
-                include_str!("../i18n/en.stats.json"),
-                include_str!("../i18n/en.followup.json"),
-            ]),
-        )
-    })
+    CATS.get_or_init(|| (load(&files_of!("zh-CN")), load(&files_of!("en"))))
 }
 
 /// Looks up `key` in the catalogue of `lang`, falling back to Chinese and

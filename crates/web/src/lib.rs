@@ -11,17 +11,28 @@ use hearth_store::{Backend, Db};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
-pub mod admin;
+// The shell: state, sessions, errors, catalogues, the API's shell, the kit.
 pub mod api;
 pub mod error;
-pub mod followup;
 pub mod i18n;
+pub mod kit;
 pub mod pages;
-pub mod screens;
 pub mod security;
 pub mod session;
-pub mod stats;
 mod xlsx;
+
+// The workflows, one folder each, meeting only through the kit and the
+// seams listed here.
+pub mod admin;
+pub mod enforcement;
+pub mod follow_up;
+pub mod pregnancy;
+pub mod register;
+pub mod stats;
+
+/// The person page's panels, one per workflow that shows something on a
+/// person's page, in the order they appear (see `kit::panel`).
+pub const PERSON_PANELS: &[kit::panel::PanelFn] = &[];
 
 /// Shared state handed to every handler.
 #[derive(Clone, Debug)]
@@ -55,10 +66,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/assets/app.css", get(stylesheet))
         .route("/healthz", get(healthz))
-        .merge(screens::routes())
-        .merge(admin::routes())
+        .merge(register::routes())
+        .merge(pregnancy::routes())
+        .merge(follow_up::routes())
         .merge(stats::routes())
-        .merge(followup::routes())
+        .merge(enforcement::routes())
+        .merge(admin::routes())
         .merge(api::routes())
         .with_state(state)
         .layer(axum::middleware::from_fn(session::remember_lang))

@@ -12,53 +12,11 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use hearth_core::Lang;
+use axum::response::{IntoResponse, Redirect, Response};
 use hearth_store::auth::SignInError;
 use serde::Deserialize;
 
-pub(crate) fn other_lang(lang: Lang) -> &'static str {
-    match lang {
-        Lang::Zh => "en",
-        Lang::En => "zh-CN",
-    }
-}
-
-/// Renders a template into a response, or a plain error if rendering fails.
-pub(crate) fn render(t: &impl Template, status: StatusCode) -> Response {
-    match t.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage {
-    tr: Tr,
-    me: Option<Me>,
-    other_lang: &'static str,
-    message: String,
-}
-
-/// An error as a page in the user's language.
-pub fn error_page(ctx: &Ctx, e: WebError, me: Option<Me>) -> Response {
-    if let WebError::Server(detail) = &e {
-        tracing::error!(%detail, "page failed");
-    }
-    render(
-        &ErrorPage {
-            tr: ctx.tr(),
-            me,
-            other_lang: other_lang(ctx.lang),
-            message: e.message(ctx.lang),
-        },
-        e.status(),
-    )
-}
+use crate::kit::page::{error_page, other_lang, render};
 
 // ---- sign-in ------------------------------------------------------------
 

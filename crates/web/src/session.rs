@@ -194,8 +194,8 @@ impl FromRequestParts<AppState> for SignedIn {
                 })
             }
             Ok(Ok(None)) => Err(Redirect::to("/sign-in?expired=1").into_response()),
-            Ok(Err(e)) => Err(crate::pages::error_page(&ctx, e.into(), None)),
-            Err(e) => Err(crate::pages::error_page(&ctx, e.into(), None)),
+            Ok(Err(e)) => Err(crate::kit::page::error_page(&ctx, e.into(), None)),
+            Err(e) => Err(crate::kit::page::error_page(&ctx, e.into(), None)),
         }
     }
 }

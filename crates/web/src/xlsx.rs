@@ -131,7 +131,7 @@ pub(crate) fn download(bytes: Vec<u8>, ascii_name: &str, utf8_name: &str) -> Res
                 header::CONTENT_DISPOSITION,
                 format!(
                     "attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{}",
-                    crate::screens::encode(utf8_name)
+                    crate::register::encode(utf8_name)
                 ),
             ),
         ],

@@ -2,7 +2,7 @@
 //! chromedriver's W3C WebDriver API): a village specialist signs in,
 //! searches a woman by pinyin initials, edits her phone, sees the change;
 //! then the auditor sees the change on the audit trail. Chromium and
-//! chromedriver come from Debian (`.ci/run` installs them); the test fails,
+//! chromedriver come from Debian (`cargo xtask test` installs them); the test fails,
 //! never skips, when they are missing.
 
 use super::*;
@@ -220,7 +220,7 @@ fn village_specialist_edits_a_phone_and_the_auditor_sees_it() {
     hearth_store::register::create_person(&t.db, &sys, None, &other, None)
         .unwrap_or_else(|e| panic!("{e}"));
 
-    let (base, rt) = crate::web::spawn_app(t.db.clone());
+    let (base, rt) = crate::kit::server::spawn_app(t.db.clone());
     rt.block_on(async {
         let d = Driver::start().await;
         d.sign_in(&base, "v01", "browser-pass-1").await;

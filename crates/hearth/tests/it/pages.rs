@@ -2,8 +2,8 @@
 //! 127.0.0.1:0, on both backends.
 
 use super::*;
-use crate::http::*;
-use crate::web::spawn_app;
+use crate::kit::http::*;
+use crate::kit::server::spawn_app;
 use hearth_core::scope::Scope;
 
 both!(sign_in_home_and_sign_out, |kind| {
@@ -262,7 +262,7 @@ both!(an_idle_session_expires, |kind| {
     add_user(&t.db, "v01", hearth_core::user::Role::VillageSpecialist, V1);
     let mut state = hearth_web::AppState::new(t.db.clone());
     state.auth.idle_timeout = std::time::Duration::from_secs(1);
-    let (base, rt) = crate::web::spawn_app_with(state);
+    let (base, rt) = crate::kit::server::spawn_app_with(state);
     rt.block_on(async {
         let c = client();
         let res = sign_in(&c, &base, "v01", PASSWORD).await;

@@ -6,7 +6,7 @@ use super::{query_string, word};
 use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::pages::{error_page, other_lang, render};
+use crate::kit::page::{error_page, other_lang, render};
 use crate::session::{Me, SignedIn};
 use askama::Template;
 use axum::body::{Body, Bytes};
@@ -162,7 +162,7 @@ struct ActionOption {
 }
 
 #[derive(Template)]
-#[template(path = "admin_audit.html")]
+#[template(path = "admin/audit.html")]
 struct AuditPage {
     tr: Tr,
     me: Option<Me>,

@@ -7,7 +7,7 @@ use super::{MAX_UPLOAD_BYTES, uploads};
 use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::{Tr, t};
-use crate::pages::{error_page, other_lang, render};
+use crate::kit::page::{error_page, other_lang, render};
 use crate::session::{Me, SignedIn};
 use askama::Template;
 use axum::Form;
@@ -33,7 +33,7 @@ struct ColumnRow {
 }
 
 #[derive(Template)]
-#[template(path = "admin_import.html")]
+#[template(path = "admin/import.html")]
 struct ImportPage {
     tr: Tr,
     me: Option<Me>,
@@ -51,7 +51,7 @@ struct ErrorRow {
 }
 
 #[derive(Template)]
-#[template(path = "admin_import_report.html")]
+#[template(path = "admin/import_report.html")]
 struct ReportPage {
     tr: Tr,
     me: Option<Me>,

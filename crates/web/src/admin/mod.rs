@@ -48,58 +48,9 @@ pub fn routes() -> Router<AppState> {
         .route("/import/report.json", get(import::report))
 }
 
-/// Percent-encodes a query-string value (RFC 3986 unreserved characters
-/// stay as they are).
-pub(crate) fn enc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// A query string from non-empty pairs, without the leading `?`.
-pub(crate) fn query_string(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// A catalogue entry for `prefix.code`, or the code itself when the
-/// catalogue has none (a new action or entity still shows).
-pub(crate) fn word(lang: hearth_core::Lang, prefix: &str, code: &str) -> String {
-    let key = format!("{prefix}.{code}");
-    let w = crate::i18n::t(lang, &key);
-    if w == key {
-        code.to_string()
-    } else {
-        w.to_string()
-    }
-}
+pub(crate) use crate::kit::params::{query_string, word};
 
 /// A role's name in the user's language.
 pub(crate) fn role_label(lang: hearth_core::Lang, role: hearth_core::user::Role) -> String {
     word(lang, "admin.role", role.code())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn encodes_query_values() {
-        assert_eq!(enc("a b&c=d"), "a%20b%26c%3Dd");
-        assert_eq!(enc("审"), "%E5%AE%A1");
-        assert_eq!(
-            query_string(&[("user", "v01"), ("action", ""), ("page", "2")]),
-            "user=v01&page=2"
-        );
-    }
 }

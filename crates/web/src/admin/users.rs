@@ -6,7 +6,7 @@ use super::{query_string, role_label};
 use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::{Tr, t};
-use crate::pages::{error_page, other_lang, render};
+use crate::kit::page::{error_page, other_lang, render};
 use crate::session::{Me, SignedIn};
 use askama::Template;
 use axum::Form;
@@ -107,7 +107,7 @@ struct UserRow {
 }
 
 #[derive(Template)]
-#[template(path = "admin_users.html")]
+#[template(path = "admin/users.html")]
 struct UsersPage {
     tr: Tr,
     me: Option<Me>,

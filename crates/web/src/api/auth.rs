@@ -1,7 +1,6 @@
 //! API tokens: issue one for a user name and password (throttled and
 //! audited by the store like a sign-in), and revoke the one presented.
 
-use super::dto::{TokenRequest, TokenResponse};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiLang, Caller, Origin};
 use crate::AppState;
@@ -10,6 +9,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hearth_core::{FieldError, Reason};
 use hearth_store::auth::SignInError;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// Issue an API token.
 ///
@@ -124,4 +125,29 @@ pub async fn revoke_token(
         .await
         .map_err(|e| caller.err(e))?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A request for an API token.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    #[serde(default)]
+    #[schema(example = "v01")]
+    pub username: String,
+    #[serde(default)]
+    pub password: String,
+    /// A label for the token, e.g. the device (default `api`).
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// A new API token. The token is shown once; only its hash is stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// The token's id (its SHA-256 hex): safe to show and log.
+    pub token_id: String,
+    /// When the token stops working (RFC 3339, UTC).
+    #[schema(example = "2026-06-01T06:30:00Z")]
+    pub expires_at: String,
 }

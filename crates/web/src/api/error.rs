@@ -185,7 +185,7 @@ impl ApiError {
     /// A 409 carrying the record as it is now (and its ETag).
     pub fn conflict_with(lang: Lang, current: serde_json::Value, version: i64) -> ApiError {
         let mut e = ApiError::web(WebError::Conflict { current: version }, lang)
-            .with_header(header::ETAG, super::etag(version));
+            .with_header(header::ETAG, crate::kit::api::etag(version));
         e.0.body.current = Some(current);
         e
     }

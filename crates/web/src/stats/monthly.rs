@@ -9,8 +9,8 @@ use super::{
 };
 use crate::AppState;
 use crate::i18n::{Tr, t};
-use crate::pages::{other_lang, render};
-use crate::screens::{Opt, blocking};
+use crate::kit::page::{other_lang, render};
+use crate::register::{Opt, blocking};
 use crate::session::{Me, SignedIn};
 use crate::xlsx::{self, Cell, Sheet};
 use askama::Template;
@@ -65,7 +65,7 @@ fn row_v(r: &MonthlyRow, name: &str) -> RowV {
 }
 
 #[derive(Template)]
-#[template(path = "stats_monthly.html")]
+#[template(path = "stats/monthly.html")]
 struct MonthlyPage {
     tr: Tr,
     me: Option<Me>,

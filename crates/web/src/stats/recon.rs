@@ -11,8 +11,8 @@ use super::{
 use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::{Tr, t};
-use crate::pages::{other_lang, render};
-use crate::screens::{Opt, blocking, options};
+use crate::kit::page::{other_lang, render};
+use crate::register::{Opt, blocking, options};
 use crate::session::{Me, SignedIn};
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
@@ -32,7 +32,7 @@ fn require_register(me: &SignedIn) -> Option<Response> {
 }
 
 #[derive(Template)]
-#[template(path = "stats_reconciliation.html")]
+#[template(path = "stats/reconciliation.html")]
 struct ReconPage {
     tr: Tr,
     me: Option<Me>,
@@ -105,7 +105,7 @@ struct ReviewV {
 }
 
 #[derive(Template)]
-#[template(path = "stats_review.html")]
+#[template(path = "stats/review.html")]
 struct ReviewPage {
     tr: Tr,
     me: Option<Me>,
@@ -182,7 +182,7 @@ pub async fn review(
     let rows = rows
         .into_iter()
         .map(|row| ReviewV {
-            status: crate::admin::word(lang, "screens.reg.status", row.status.code()),
+            status: crate::kit::params::word(lang, "screens.reg.status", row.status.code()),
             row,
         })
         .collect();

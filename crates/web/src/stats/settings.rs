@@ -7,8 +7,8 @@ use super::fail;
 use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::{Tr, t};
-use crate::pages::{other_lang, render};
-use crate::screens::{Errors, blocking, see_other, version_of};
+use crate::kit::page::{other_lang, render};
+use crate::register::{Errors, blocking, see_other, version_of};
 use crate::session::{Me, SignedIn};
 use askama::Template;
 use axum::Form;
@@ -24,7 +24,7 @@ use serde::Deserialize;
 const MAX_YUAN: i64 = 100_000;
 
 #[derive(Template)]
-#[template(path = "stats_settings.html")]
+#[template(path = "stats/settings.html")]
 struct SettingsPage {
     tr: Tr,
     me: Option<Me>,

@@ -10,8 +10,8 @@ use super::{
 };
 use crate::AppState;
 use crate::i18n::{Tr, t};
-use crate::pages::{other_lang, render};
-use crate::screens::{Opt, blocking};
+use crate::kit::page::{other_lang, render};
+use crate::register::{Opt, blocking};
 use crate::session::{Me, SignedIn};
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
@@ -215,7 +215,7 @@ pub(crate) fn chart(lang: Lang, years: &[(i32, SexRatio)]) -> Chart {
 // ---- the page -------------------------------------------------------------------
 
 #[derive(Template)]
-#[template(path = "stats_srb.html")]
+#[template(path = "stats/srb.html")]
 struct SrbPage {
     tr: Tr,
     me: Option<Me>,

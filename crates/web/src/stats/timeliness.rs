@@ -8,8 +8,8 @@ use super::{
 };
 use crate::AppState;
 use crate::i18n::{Tr, t};
-use crate::pages::{other_lang, render};
-use crate::screens::{Opt, blocking};
+use crate::kit::page::{other_lang, render};
+use crate::register::{Opt, blocking};
 use crate::session::{Me, SignedIn};
 use crate::xlsx::{self, Cell, Sheet};
 use askama::Template;
@@ -44,7 +44,7 @@ fn rate_v(r: &TimelinessRow, name: &str) -> RateV {
 }
 
 #[derive(Template)]
-#[template(path = "stats_timeliness.html")]
+#[template(path = "stats/timeliness.html")]
 struct TimelinessPage {
     tr: Tr,
     me: Option<Me>,
