@@ -7,7 +7,6 @@
 use crate::error::WebError;
 use crate::kit::params::ParamError;
 use crate::session::SignedIn;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hearth_core::scope::Permission;
 use hearth_store::StoreError;
@@ -51,22 +50,7 @@ pub(crate) fn change_allowed(me: &SignedIn, csrf: &str) -> Result<(), WebError> 
     require_write(me)
 }
 
-/// The reports need `ReadStatistics`: the 403 page for other roles.
-pub(crate) fn require_stats(me: &SignedIn) -> Option<Response> {
-    (!me.scope.can(Permission::ReadStatistics)).then(|| fail(me, WebError::Forbidden))
-}
-
 /// A 400 page naming each refused query parameter.
 pub(crate) fn bad_params(me: &SignedIn, params: Vec<ParamError>, back: &str) -> Response {
     me.bad_params(params, back).into_response()
-}
-
-/// A refusal page with its own message.
-pub(crate) fn refusal(me: &SignedIn, status: StatusCode, message: String) -> Response {
-    me.refuse(status, message).into_response()
-}
-
-/// A report's store error as a page (refused parameters as the 400 page).
-pub(crate) fn report_fail(me: &SignedIn, e: WebError, back: &str) -> Response {
-    me.report_fail(e, back).into_response()
 }

@@ -22,3 +22,4 @@ pub mod org;
 pub mod page;
 pub mod panel;
 pub mod params;
+pub mod run;
