@@ -172,20 +172,21 @@ pub fn list(db: &Db, scope: &Scope, f: &AuditFilter) -> Result<Vec<AuditEntry>, 
                 P::I(offset),
             ],
         )?;
-        Ok(rows
-            .into_iter()
-            .map(|r| AuditEntry {
-                id: r.str(0),
-                at: r.str(1),
-                user_id: r.opt_str(2),
-                username: r.str(3),
-                action: r.str(4),
-                entity: r.str(5),
-                entity_id: r.opt_str(6),
-                origin: r.str(7),
-                detail: r.opt_str(8),
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    id: r.text(0)?,
+                    at: r.text(1)?,
+                    user_id: r.opt_text(2)?,
+                    username: r.text(3)?,
+                    action: r.text(4)?,
+                    entity: r.text(5)?,
+                    entity_id: r.opt_text(6)?,
+                    origin: r.text(7)?,
+                    detail: r.opt_text(8)?,
+                })
             })
-            .collect())
+            .collect()
     })
 }
 

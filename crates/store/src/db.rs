@@ -232,43 +232,6 @@ impl Row {
                 .map_err(|_| StoreError::Db(format!("column {i}: unknown code {s:?}"))),
         }
     }
-
-    // The lenient getters below are being replaced by the strict ones above
-    // (`int`, `text`, `flag`, …) module by module; they go once unused.
-    pub fn i64(&self, i: usize) -> i64 {
-        match self.0.get(i) {
-            Some(V::I(v)) => *v,
-            Some(V::R(v)) => *v as i64,
-            Some(V::T(s)) => s.parse().unwrap_or(0),
-            _ => 0,
-        }
-    }
-    pub fn opt_i64(&self, i: usize) -> Option<i64> {
-        match self.0.get(i) {
-            Some(V::Null) | None => None,
-            _ => Some(self.i64(i)),
-        }
-    }
-    pub fn f64(&self, i: usize) -> f64 {
-        match self.0.get(i) {
-            Some(V::I(v)) => *v as f64,
-            Some(V::R(v)) => *v,
-            _ => 0.0,
-        }
-    }
-    pub fn str(&self, i: usize) -> String {
-        self.opt_str(i).unwrap_or_default()
-    }
-    pub fn opt_str(&self, i: usize) -> Option<String> {
-        match self.0.get(i) {
-            Some(V::T(s)) => Some(s.clone()),
-            Some(V::I(v)) => Some(v.to_string()),
-            _ => None,
-        }
-    }
-    pub fn bool(&self, i: usize) -> bool {
-        self.i64(i) != 0
-    }
 }
 
 /// Rewrites `$n` placeholders to SQLite's `?n`. SQL text in this crate
@@ -483,7 +446,7 @@ impl Db {
             if let Some(r) = t.query_opt("PRAGMA foreign_key_check", &[])? {
                 return Err(StoreError::Db(format!(
                     "schema change breaks a foreign key in table {}",
-                    r.str(0)
+                    r.text(0)?
                 )));
             }
             t.commit()?;
@@ -718,7 +681,7 @@ impl<'c> Tx<'c> {
     pub fn next_seq(&mut self) -> Result<i64, StoreError> {
         match self.backend() {
             Backend::Sqlite => self.reserve_seq_sqlite(1),
-            Backend::Postgres => Ok(self.query_one("SELECT nextval('change_seq')", &[])?.i64(0)),
+            Backend::Postgres => self.query_one("SELECT nextval('change_seq')", &[])?.int(0),
         }
     }
 
@@ -726,12 +689,11 @@ impl<'c> Tx<'c> {
     /// returns the first (bulk loads stamp rows from it). PostgreSQL bulk
     /// paths call `nextval('change_seq')` per row inside their SQL instead.
     pub(crate) fn reserve_seq_sqlite(&mut self, n: i64) -> Result<i64, StoreError> {
-        Ok(self
-            .query_one(
-                "UPDATE change_counter SET value = value + $1 WHERE id = 1 RETURNING value - $1 + 1",
-                &[P::I(n.max(1))],
-            )?
-            .i64(0))
+        self.query_one(
+            "UPDATE change_counter SET value = value + $1 WHERE id = 1 RETURNING value - $1 + 1",
+            &[P::I(n.max(1))],
+        )?
+        .int(0)
     }
 
     /// Drops the secondary (non-unique, non-key) indexes of `tables` and
@@ -758,8 +720,8 @@ impl<'c> Tx<'c> {
                 )?,
             };
             for r in rows {
-                self.batch(&format!("DROP INDEX {}", r.str(0)))?;
-                ddl.push(r.str(1));
+                self.batch(&format!("DROP INDEX {}", r.text(0)?))?;
+                ddl.push(r.text(1)?);
             }
         }
         Ok(ddl)

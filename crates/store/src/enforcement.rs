@@ -30,15 +30,13 @@ pub struct Case {
     pub id: String,
     pub org_code: String,
     pub org_name: String,
-    /// A [`hearth_core::pregnancy::CaseKind`] code.
-    pub kind: String,
+    pub kind: CaseKind,
     pub occurred_on: String,
     pub place: String,
     pub description: String,
     pub penalty: Option<String>,
     pub fine_yuan: Option<i64>,
-    /// A [`hearth_core::pregnancy::CaseStatus`] code.
-    pub status: String,
+    pub status: CaseStatus,
     pub items: Vec<SeizedItem>,
     pub version: i64,
 }
@@ -274,21 +272,28 @@ fn check_org(tx: &mut Tx<'_>, scope: &Scope, org_code: &str) -> Result<(), Store
 const CASE_COLS: &str = "c.id, c.org_code, o.name, c.kind, c.occurred_on, c.place, c.description, \
      c.penalty, c.fine_yuan, c.status, c.version";
 
-fn case_from(r: &Row) -> Case {
-    Case {
-        id: r.str(0),
-        org_code: r.str(1),
-        org_name: r.str(2),
-        kind: r.str(3),
-        occurred_on: r.str(4),
-        place: r.str(5),
-        description: r.str(6),
-        penalty: r.opt_str(7),
-        fine_yuan: r.opt_i64(8),
-        status: r.str(9),
+fn case_from(r: &Row) -> Result<Case, StoreError> {
+    Ok(Case {
+        id: r.text(0)?,
+        org_code: r.text(1)?,
+        org_name: r.text(2)?,
+        kind: r.coded(3, CaseKind::parse)?,
+        occurred_on: r.text(4)?,
+        place: r.text(5)?,
+        description: r.text(6)?,
+        penalty: r.opt_text(7)?,
+        fine_yuan: r.opt_int(8)?,
+        status: r.coded(9, CaseStatus::parse)?,
         items: Vec::new(),
-        version: r.i64(10),
-    }
+        version: r.int(10)?,
+    })
+}
+
+fn item_from(r: &Row, at: usize) -> Result<SeizedItem, StoreError> {
+    Ok(SeizedItem {
+        kind: r.text(at)?,
+        count: r.int(at + 1)?,
+    })
 }
 
 /// One case in the scope with its items, or `NotFound`.
@@ -304,6 +309,7 @@ fn load_case(tx: &mut Tx<'_>, scope: &Scope, id: &str) -> Result<Case, StoreErro
             &[P::T(id), P::T(&lo), P::T(&hi)],
         )?
         .map(|r| case_from(&r))
+        .transpose()?
         .ok_or(StoreError::NotFound)?;
     case.items = tx
         .query(
@@ -311,11 +317,8 @@ fn load_case(tx: &mut Tx<'_>, scope: &Scope, id: &str) -> Result<Case, StoreErro
             &[P::T(id)],
         )?
         .iter()
-        .map(|r| SeizedItem {
-            kind: r.str(0),
-            count: r.i64(1),
-        })
-        .collect();
+        .map(|r| item_from(r, 0))
+        .collect::<Result<_, _>>()?;
     Ok(case)
 }
 
@@ -357,7 +360,7 @@ pub fn create_case(
         )? {
             // A retry of a create that went through: the first case, as
             // long as the caller may see it.
-            return if scope.covers(&r.str(0)) {
+            return if scope.covers(&r.text(0)?) {
                 load_case(tx, scope, &id)
             } else {
                 Err(StoreError::field("id", Reason::Duplicate))
@@ -485,7 +488,7 @@ pub fn list_cases(db: &Db, scope: &Scope) -> Result<Vec<Case>, StoreError> {
             )?
             .iter()
             .map(case_from)
-            .collect();
+            .collect::<Result<_, _>>()?;
         let items = tx.query(
             "SELECT i.case_id, i.kind, i.count FROM enforcement_item i
              JOIN enforcement_case c ON c.id = i.case_id
@@ -496,10 +499,10 @@ pub fn list_cases(db: &Db, scope: &Scope) -> Result<Vec<Case>, StoreError> {
         let mut by_case: std::collections::HashMap<String, Vec<SeizedItem>> =
             std::collections::HashMap::new();
         for r in &items {
-            by_case.entry(r.str(0)).or_default().push(SeizedItem {
-                kind: r.str(1),
-                count: r.i64(2),
-            });
+            by_case
+                .entry(r.text(0)?)
+                .or_default()
+                .push(item_from(r, 1)?);
         }
         for c in &mut cases {
             c.items = by_case.remove(&c.id).unwrap_or_default();

@@ -54,8 +54,8 @@ pub fn migrate(db: &Db) -> Result<Vec<i64>, StoreError> {
         let done: Vec<i64> = tx
             .query("SELECT version FROM schema_migrations", &[])?
             .iter()
-            .map(|r| r.i64(0))
-            .collect();
+            .map(|r| r.int(0))
+            .collect::<Result<_, _>>()?;
         let mut applied = Vec::new();
         for m in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
             tx.batch(m.shared)?;

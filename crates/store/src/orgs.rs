@@ -15,8 +15,16 @@ use serde::Serialize;
 pub struct OrgRow {
     pub code: String,
     pub parent_code: Option<String>,
-    pub level: String,
+    pub level: OrgLevel,
     pub name: String,
+}
+
+/// A stored level code (`county`, `town`, `village`).
+fn parse_level(s: &str) -> Result<OrgLevel, ()> {
+    [OrgLevel::County, OrgLevel::Town, OrgLevel::Village]
+        .into_iter()
+        .find(|l| l.as_str() == s)
+        .ok_or(())
 }
 
 /// Inserts or renames org units (parents before children) inside `tx`.
@@ -85,29 +93,29 @@ pub fn list(db: &Db, scope: &Scope) -> Result<Vec<OrgRow>, StoreError> {
              ORDER BY code",
             &[P::T(&lo), P::T(&hi), P::T(&scope.org_prefix)],
         )?;
-        Ok(rows
-            .iter()
-            .map(|r| OrgRow {
-                code: r.str(0),
-                parent_code: r.opt_str(1),
-                level: r.str(2),
-                name: r.str(3),
+        rows.iter()
+            .map(|r| {
+                Ok(OrgRow {
+                    code: r.text(0)?,
+                    parent_code: r.opt_text(1)?,
+                    level: r.coded(2, parse_level)?,
+                    name: r.text(3)?,
+                })
             })
-            .collect())
+            .collect()
     })
 }
 
 /// The village codes inside the caller's scope.
 pub fn villages_in_scope(tx: &mut Tx<'_>, scope: &Scope) -> Result<Vec<String>, StoreError> {
     let (lo, hi) = scope.code_range();
-    Ok(tx
-        .query(
-            "SELECT code FROM org_unit WHERE level = $1 AND code >= $2 AND code < $3 ORDER BY code",
-            &[P::T(OrgLevel::Village.as_str()), P::T(&lo), P::T(&hi)],
-        )?
-        .iter()
-        .map(|r| r.str(0))
-        .collect())
+    tx.query(
+        "SELECT code FROM org_unit WHERE level = $1 AND code >= $2 AND code < $3 ORDER BY code",
+        &[P::T(OrgLevel::Village.as_str()), P::T(&lo), P::T(&hi)],
+    )?
+    .iter()
+    .map(|r| r.text(0))
+    .collect()
 }
 
 /// Counts for one org unit: households, residents, women aged 15–49.
@@ -145,15 +153,16 @@ pub fn village_counts(
              ORDER BY p.village_code",
             &[P::T(&lo), P::T(&hi), P::T(&born_after), P::T(&born_by)],
         )?;
-        Ok(rows
-            .iter()
-            .map(|r| OrgCounts {
-                code: r.str(0),
-                residents: r.i64(1),
-                women_15_49: r.i64(2),
-                households: r.i64(3),
+        rows.iter()
+            .map(|r| {
+                Ok(OrgCounts {
+                    code: r.text(0)?,
+                    residents: r.int(1)?,
+                    women_15_49: r.int(2)?,
+                    households: r.int(3)?,
+                })
             })
-            .collect())
+            .collect()
     })
 }
 

@@ -76,8 +76,11 @@ pub(crate) fn conflict_or_missing(
     let sql = format!(
         "SELECT version FROM {table} WHERE id = $1 AND village_code >= $2 AND village_code < $3"
     );
-    match tx.query_opt(&sql, &[P::T(id), P::T(&lo), P::T(&hi)]) {
-        Ok(Some(r)) => StoreError::Conflict { current: r.i64(0) },
+    match tx
+        .query_opt(&sql, &[P::T(id), P::T(&lo), P::T(&hi)])
+        .and_then(|r| r.map(|r| r.int(0)).transpose())
+    {
+        Ok(Some(current)) => StoreError::Conflict { current },
         Ok(None) => StoreError::NotFound,
         Err(e) => e,
     }
@@ -165,7 +168,7 @@ pub(crate) fn subtree(
     let name = tx
         .query_opt("SELECT name FROM org_unit WHERE code = $1", &[P::T(code)])?
         .ok_or_else(|| StoreError::field("org_code", Reason::UnknownOrg))?
-        .str(0);
+        .text(0)?;
     let (scope_lo, scope_hi) = scope.code_range();
     let lo = std::cmp::max(code.to_string(), scope_lo);
     let hi = std::cmp::min(format!("{code}:"), scope_hi);
@@ -176,8 +179,8 @@ pub(crate) fn subtree(
             &[P::T(OrgLevel::Village.as_str()), P::T(&lo), P::T(&hi)],
         )?
         .iter()
-        .map(|r| (r.str(0), r.str(1)))
-        .collect();
+        .map(|r| Ok((r.text(0)?, r.text(1)?)))
+        .collect::<Result<_, StoreError>>()?;
     Ok(Subtree {
         code: code.to_string(),
         name,

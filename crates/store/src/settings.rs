@@ -44,14 +44,14 @@ pub(crate) fn incentives_in(tx: &mut Tx<'_>) -> Result<Incentives, StoreError> {
         version: 0,
     };
     for r in &rows {
-        let key = r.str(0);
-        let value = r.str(1).trim().parse::<i64>().ok();
+        let key = r.text(0)?;
+        let value = r.text(1)?.trim().parse::<i64>().ok();
         if key == KEY_REWARD {
             out.reward_per_timely = value.unwrap_or(DEFAULT_REWARD_YUAN);
         } else if key == KEY_DEDUCTION {
             out.deduction_per_late = value.unwrap_or(DEFAULT_DEDUCTION_YUAN);
         }
-        out.version = out.version.max(r.i64(2));
+        out.version = out.version.max(r.int(2)?);
     }
     Ok(out)
 }

@@ -25,17 +25,17 @@ pub struct NewUser<'a> {
 
 const COLS: &str = "id, username, display_name, role, org_code, disabled, named_access, version";
 
-pub(crate) fn user_from(r: &Row) -> User {
-    User {
-        id: r.str(0),
-        username: r.str(1),
-        display_name: r.str(2),
-        role: Role::parse(&r.str(3)).unwrap_or(Role::Auditor),
-        org_code: r.str(4),
-        disabled: r.bool(5),
-        named_access: r.bool(6),
-        version: r.i64(7),
-    }
+pub(crate) fn user_from(r: &Row) -> Result<User, StoreError> {
+    Ok(User {
+        id: r.text(0)?,
+        username: r.text(1)?,
+        display_name: r.text(2)?,
+        role: r.coded(3, Role::parse)?,
+        org_code: r.text(4)?,
+        disabled: r.flag(5)?,
+        named_access: r.flag(6)?,
+        version: r.int(7)?,
+    })
 }
 
 /// Creates an account. Administrators only; the user name must be free and
@@ -83,7 +83,7 @@ pub fn create(db: &Db, scope: &Scope, u: &NewUser<'_>) -> Result<User, StoreErro
         )?;
         audit::record(tx, scope, Action::Create, "user", Some(&id), Some(&username))?;
         let r = tx.query_one(&format!("SELECT {COLS} FROM app_user WHERE id = $1"), &[P::T(&id)])?;
-        Ok(user_from(&r))
+        user_from(&r)
     })
 }
 
@@ -91,12 +91,12 @@ pub fn create(db: &Db, scope: &Scope, u: &NewUser<'_>) -> Result<User, StoreErro
 /// Disabled accounts are returned too; the caller refuses them.
 pub fn find_for_login(db: &Db, username: &str) -> Result<Option<(User, String)>, StoreError> {
     db.read(|tx| {
-        Ok(tx
-            .query_opt(
-                &format!("SELECT {COLS}, password_hash FROM app_user WHERE username = $1"),
-                &[P::T(username.trim())],
-            )?
-            .map(|r| (user_from(&r), r.str(8))))
+        tx.query_opt(
+            &format!("SELECT {COLS}, password_hash FROM app_user WHERE username = $1"),
+            &[P::T(username.trim())],
+        )?
+        .map(|r| Ok((user_from(&r)?, r.text(8)?)))
+        .transpose()
     })
 }
 
@@ -126,14 +126,13 @@ pub fn list(db: &Db, scope: &Scope) -> Result<Vec<User>, StoreError> {
         return Err(StoreError::Forbidden);
     }
     db.read(|tx| {
-        Ok(tx
-            .query(
-                &format!("SELECT {COLS} FROM app_user ORDER BY username"),
-                &[],
-            )?
-            .iter()
-            .map(user_from)
-            .collect())
+        tx.query(
+            &format!("SELECT {COLS} FROM app_user ORDER BY username"),
+            &[],
+        )?
+        .iter()
+        .map(user_from)
+        .collect()
     })
 }
 
@@ -152,19 +151,20 @@ pub fn list_with_org(db: &Db, scope: &Scope) -> Result<Vec<UserListing>, StoreEr
         return Err(StoreError::Forbidden);
     }
     db.read(|tx| {
-        Ok(tx
-            .query(
-                "SELECT u.id, u.username, u.display_name, u.role, u.org_code, u.disabled,
-                        u.named_access, u.version, o.name
-                 FROM app_user u LEFT JOIN org_unit o ON o.code = u.org_code
-                 ORDER BY u.username",
-                &[],
-            )?
-            .iter()
-            .map(|r| UserListing {
-                user: user_from(r),
-                org_name: r.opt_str(8),
+        tx.query(
+            "SELECT u.id, u.username, u.display_name, u.role, u.org_code, u.disabled,
+                    u.named_access, u.version, o.name
+             FROM app_user u LEFT JOIN org_unit o ON o.code = u.org_code
+             ORDER BY u.username",
+            &[],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(UserListing {
+                user: user_from(r)?,
+                org_name: r.opt_text(8)?,
             })
-            .collect())
+        })
+        .collect()
     })
 }

@@ -99,8 +99,11 @@ async fn healthz(State(st): State<AppState>) -> Response {
     let db = st.db.clone();
     let ok = tokio::task::spawn_blocking(move || {
         db.read(|tx| {
-            tx.query_one("SELECT MAX(version) FROM schema_migrations", &[])?
-                .int(0)
+            tx.query_one(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                &[],
+            )?
+            .int(0)
         })
     })
     .await;

@@ -13,6 +13,7 @@ mod admin;
 mod auth;
 mod browser;
 mod cli;
+mod enforcement;
 mod follow_up;
 mod pages;
 mod pregnancy;

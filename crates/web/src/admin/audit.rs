@@ -2,11 +2,12 @@
 //! paged table, and the same filters as a streamed CSV export. The trail is
 //! read-only here as everywhere: no edit or delete exists.
 
-use super::{query_string, word};
 use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::kit::page::{error_page, other_lang, render};
+use crate::kit::form::page_number;
+use crate::kit::page::{PageResult, other_lang, render};
+use crate::kit::params::{query_string, word};
 use crate::session::{Me, SignedIn};
 use askama::Template;
 use axum::body::{Body, Bytes};
@@ -23,8 +24,6 @@ use std::task::{Context, Poll};
 
 /// Entries per screen page.
 const PAGE_SIZE: i64 = 50;
-/// The deepest page reachable (offset paging; narrow the filters instead).
-const MAX_PAGE: i64 = 10_000;
 /// Entries read per database round trip while exporting.
 const EXPORT_BATCH: i64 = 1000;
 
@@ -110,14 +109,6 @@ fn parse(q: &AuditQuery, lang: Lang) -> (AuditFilter, FilterErrors) {
         ..AuditFilter::default()
     };
     (f, errs)
-}
-
-fn page_no(s: &str) -> i64 {
-    s.trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|p| *p >= 1)
-        .map_or(1, |p| p.min(MAX_PAGE))
 }
 
 /// An instant as stored (RFC 3339 UTC) shown in Asia/Shanghai time.
@@ -243,17 +234,15 @@ pub async fn page(
     State(st): State<AppState>,
     me: SignedIn,
     q: Result<Query<AuditQuery>, QueryRejection>,
-) -> Response {
-    if !me.scope.can(Permission::ReadAudit) {
-        return error_page(&me.ctx, WebError::Forbidden, Some(me.me()));
-    }
+) -> PageResult {
+    me.require(Permission::ReadAudit)?;
     let Ok(Query(q)) = q else {
-        return error_page(&me.ctx, WebError::Invalid(Vec::new()), Some(me.me()));
+        return Err(me.fail(WebError::Invalid(Vec::new())));
     };
     let (mut f, errors) = parse(&q, me.ctx.lang);
-    let page = page_no(&q.page);
+    let page = page_number(Some(&q.page));
     if errors.any() {
-        return audit_page(
+        return Ok(audit_page(
             &me,
             q,
             errors,
@@ -261,22 +250,24 @@ pub async fn page(
             page,
             false,
             StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        ));
     }
     f.limit = PAGE_SIZE + 1;
     f.offset = (page - 1) * PAGE_SIZE;
-    let db = st.db.clone();
-    let scope = me.scope.clone();
-    let res = tokio::task::spawn_blocking(move || audit::list(&db, &scope, &f)).await;
-    match res {
-        Ok(Ok(mut entries)) => {
-            let has_next = entries.len() as i64 > PAGE_SIZE;
-            entries.truncate(PAGE_SIZE as usize);
-            audit_page(&me, q, errors, &entries, page, has_next, StatusCode::OK)
-        }
-        Ok(Err(e)) => error_page(&me.ctx, e.into(), Some(me.me())),
-        Err(e) => error_page(&me.ctx, e.into(), Some(me.me())),
-    }
+    let mut entries = me
+        .run(&st, move |db, scope| audit::list(db, scope, &f))
+        .await?;
+    let has_next = entries.len() as i64 > PAGE_SIZE;
+    entries.truncate(PAGE_SIZE as usize);
+    Ok(audit_page(
+        &me,
+        q,
+        errors,
+        &entries,
+        page,
+        has_next,
+        StatusCode::OK,
+    ))
 }
 
 // ---- CSV export ---------------------------------------------------------------
@@ -362,18 +353,16 @@ pub async fn export(
     State(st): State<AppState>,
     me: SignedIn,
     q: Result<Query<AuditQuery>, QueryRejection>,
-) -> Response {
-    if !me.scope.can(Permission::ReadAudit) {
-        return error_page(&me.ctx, WebError::Forbidden, Some(me.me()));
-    }
+) -> PageResult {
+    me.require(Permission::ReadAudit)?;
     // A query that cannot be read must not widen an export to everything.
     let Ok(Query(q)) = q else {
-        return error_page(&me.ctx, WebError::Invalid(Vec::new()), Some(me.me()));
+        return Err(me.fail(WebError::Invalid(Vec::new())));
     };
     let lang = me.ctx.lang;
     let (mut f, errors) = parse(&q, lang);
     if errors.any() {
-        return audit_page(
+        return Ok(audit_page(
             &me,
             q,
             errors,
@@ -381,19 +370,15 @@ pub async fn export(
             1,
             false,
             StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        ));
     }
-    let db = st.db.clone();
-    let scope = me.scope.clone();
-    let recorded = {
-        let f = f.clone();
-        tokio::task::spawn_blocking(move || audit::record_export(&db, &scope, &f)).await
-    };
-    match recorded {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => return error_page(&me.ctx, e.into(), Some(me.me())),
-        Err(e) => return error_page(&me.ctx, e.into(), Some(me.me())),
-    }
+    let recorded = f.clone();
+    me.run(&st, move |db, scope| {
+        audit::record_export(db, scope, &recorded)
+    })
+    .await?;
+    // The rows stream from a blocking reader of its own, batch by batch,
+    // while the response is being sent.
     let (send, recv) = tokio::sync::mpsc::channel(4);
     let db = st.db.clone();
     let scope = me.scope.clone();
@@ -436,7 +421,7 @@ pub async fn export(
         "audit-{}.csv",
         hearth_core::dates::fmt_date(hearth_core::dates::today())
     );
-    (
+    Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
             (
@@ -446,7 +431,7 @@ pub async fn export(
         ],
         Body::from_stream(Chunks(recv)),
     )
-        .into_response()
+        .into_response())
 }
 
 #[cfg(test)]
@@ -468,10 +453,11 @@ mod tests {
 
     #[test]
     fn pages_are_clamped() {
+        let page_no = |s: &str| page_number(Some(s));
         assert_eq!(page_no(""), 1);
         assert_eq!(page_no("-3"), 1);
         assert_eq!(page_no("abc"), 1);
         assert_eq!(page_no("7"), 7);
-        assert_eq!(page_no("99999999999"), MAX_PAGE);
+        assert_eq!(page_no("99999999999"), 10_000);
     }
 }

@@ -7,7 +7,7 @@ use super::{MAX_UPLOAD_BYTES, uploads};
 use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::{Tr, t};
-use crate::kit::page::{error_page, other_lang, render};
+use crate::kit::page::{OrPage, PageResult, other_lang, render};
 use crate::session::{Me, SignedIn};
 use askama::Template;
 use axum::Form;
@@ -65,10 +65,6 @@ struct ReportPage {
     more_errors: usize,
 }
 
-fn forbidden(me: &SignedIn) -> Response {
-    error_page(&me.ctx, WebError::Forbidden, Some(me.me()))
-}
-
 fn import_page(me: &SignedIn, message: Option<String>, status: StatusCode) -> Response {
     render(
         &ImportPage {
@@ -120,19 +116,15 @@ fn report_page(me: &SignedIn, id: String, file_name: String, summary: ImportSumm
 }
 
 /// `GET /import`.
-pub async fn page(me: SignedIn) -> Response {
-    if !me.scope.can(Permission::WriteRegister) {
-        return forbidden(&me);
-    }
-    import_page(&me, None, StatusCode::OK)
+pub async fn page(me: SignedIn) -> PageResult {
+    me.require(Permission::WriteRegister)?;
+    Ok(import_page(&me, None, StatusCode::OK))
 }
 
 /// `GET /import/template.csv`: the header row and one synthetic example.
-pub async fn template(me: SignedIn) -> Response {
-    if !me.scope.can(Permission::WriteRegister) {
-        return forbidden(&me);
-    }
-    (
+pub async fn template(me: SignedIn) -> PageResult {
+    me.require(Permission::WriteRegister)?;
+    Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
             (
@@ -142,7 +134,7 @@ pub async fn template(me: SignedIn) -> Response {
         ],
         template_csv(),
     )
-        .into_response()
+        .into_response())
 }
 
 /// Why an upload or a run did not produce a report.
@@ -155,17 +147,29 @@ enum Failed {
     Io(std::io::Error),
 }
 
-fn failed_page(me: &SignedIn, f: Failed) -> Response {
+fn failed_page(me: &SignedIn, f: Failed) -> PageResult {
     let lang = me.ctx.lang;
     match f {
-        Failed::File(e) => import_page(me, Some(e.message(lang)), StatusCode::UNPROCESSABLE_ENTITY),
-        Failed::Gone => import_page(
+        Failed::File(e) => Ok(import_page(
+            me,
+            Some(e.message(lang)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )),
+        Failed::Gone => Ok(import_page(
             me,
             Some(t(lang, "admin.import.gone").to_string()),
             StatusCode::NOT_FOUND,
-        ),
-        Failed::Store(e) => error_page(&me.ctx, e.into(), Some(me.me())),
-        Failed::Io(e) => error_page(&me.ctx, WebError::Server(e.to_string()), Some(me.me())),
+        )),
+        Failed::Store(e) => Err(me.fail(e)),
+        Failed::Io(e) => Err(me.fail(WebError::Server(e.to_string()))),
+    }
+}
+
+/// The page of a finished run, or the page saying why there is none.
+fn outcome(me: &SignedIn, res: Result<(String, String, ImportSummary), Failed>) -> PageResult {
+    match res {
+        Ok((id, name, sum)) => Ok(report_page(me, id, name, sum)),
+        Err(f) => failed_page(me, f),
     }
 }
 
@@ -203,19 +207,17 @@ pub async fn upload(
     State(st): State<AppState>,
     me: SignedIn,
     mp: Result<Multipart, MultipartRejection>,
-) -> Response {
-    if !me.scope.can(Permission::WriteRegister) {
-        return forbidden(&me);
-    }
+) -> PageResult {
+    me.require(Permission::WriteRegister)?;
     let lang = me.ctx.lang;
     let mut mp = match mp {
         Ok(m) => m,
         Err(_) => {
-            return import_page(
+            return Ok(import_page(
                 &me,
                 Some(t(lang, "admin.import.no_file").to_string()),
                 StatusCode::BAD_REQUEST,
-            );
+            ));
         }
     };
     let mut csrf_ok = false;
@@ -224,14 +226,12 @@ pub async fn upload(
         let mut field = match mp.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => return upload_failed(&me, e.status()),
+            Err(e) => return Ok(upload_failed(&me, e.status())),
         };
         match field.name() {
             Some("csrf") => {
                 let token = field.text().await.unwrap_or_default();
-                if let Err(e) = me.check_csrf(&token) {
-                    return error_page(&me.ctx, e, Some(me.me()));
-                }
+                me.check_csrf(&token).page(&me)?;
                 csrf_ok = true;
             }
             Some("file") => {
@@ -241,12 +241,12 @@ pub async fn upload(
                     match field.chunk().await {
                         Ok(Some(c)) => {
                             if bytes.len() + c.len() > MAX_UPLOAD_BYTES {
-                                return upload_failed(&me, StatusCode::PAYLOAD_TOO_LARGE);
+                                return Ok(upload_failed(&me, StatusCode::PAYLOAD_TOO_LARGE));
                             }
                             bytes.extend_from_slice(&c);
                         }
                         Ok(None) => break,
-                        Err(e) => return upload_failed(&me, e.status()),
+                        Err(e) => return Ok(upload_failed(&me, e.status())),
                     }
                 }
                 file = Some((name, bytes));
@@ -255,37 +255,44 @@ pub async fn upload(
         }
     }
     if !csrf_ok {
-        return error_page(&me.ctx, WebError::Csrf, Some(me.me()));
+        return Err(me.fail(WebError::Csrf));
     }
     let Some((name, bytes)) = file.filter(|(n, b)| !n.is_empty() && !b.is_empty()) else {
-        return import_page(
+        return Ok(import_page(
             &me,
             Some(t(lang, "admin.import.no_file").to_string()),
             StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        ));
     };
-    let db = st.db.clone();
-    let scope = me.scope.clone();
     let user_id = me.user.id.clone();
-    let shown = name.clone();
-    let res = tokio::task::spawn_blocking(move || {
-        let id = uploads::save(&user_id, &name, &bytes).map_err(Failed::Io)?;
-        match run(&db, &scope, &name, bytes, lang, true) {
-            Ok(sum) => {
-                uploads::save_report(&id, &report_json(&sum.errors)).map_err(Failed::Io)?;
-                Ok((id, sum))
-            }
-            Err(e) => {
-                uploads::discard(&id);
-                Err(e)
-            }
+    let res = me
+        .run(&st, move |db, scope| {
+            Ok(dry_run(db, scope, &user_id, name, bytes, lang))
+        })
+        .await?;
+    outcome(&me, res)
+}
+
+/// Keeps the uploaded file of `user_id` and runs it as a dry run; the kept
+/// file goes again when the run fails.
+fn dry_run(
+    db: &hearth_store::Db,
+    scope: &hearth_core::scope::Scope,
+    user_id: &str,
+    name: String,
+    bytes: Vec<u8>,
+    lang: Lang,
+) -> Result<(String, String, ImportSummary), Failed> {
+    let id = uploads::save(user_id, &name, &bytes).map_err(Failed::Io)?;
+    match run(db, scope, &name, bytes, lang, true) {
+        Ok(sum) => {
+            uploads::save_report(&id, &report_json(&sum.errors)).map_err(Failed::Io)?;
+            Ok((id, name, sum))
         }
-    })
-    .await;
-    match res {
-        Ok(Ok((id, sum))) => report_page(&me, id, shown, sum),
-        Ok(Err(f)) => failed_page(&me, f),
-        Err(e) => error_page(&me.ctx, e.into(), Some(me.me())),
+        Err(e) => {
+            uploads::discard(&id);
+            Err(e)
+        }
     }
 }
 
@@ -318,45 +325,47 @@ pub async fn confirm(
     State(st): State<AppState>,
     me: SignedIn,
     Form(f): Form<ConfirmForm>,
-) -> Response {
-    if let Err(e) = me.check_csrf(&f.csrf) {
-        return error_page(&me.ctx, e, Some(me.me()));
-    }
-    if !me.scope.can(Permission::WriteRegister) {
-        return forbidden(&me);
-    }
+) -> PageResult {
+    me.change_allowed(&f.csrf, Permission::WriteRegister)?;
     let lang = me.ctx.lang;
-    let db = st.db.clone();
-    let scope = me.scope.clone();
     let user_id = me.user.id.clone();
     let id = f.id.trim().to_string();
-    let res = tokio::task::spawn_blocking(move || {
-        let Some(mut taken) = uploads::take(&id, &user_id).map_err(Failed::Io)? else {
-            return Err(Failed::Gone);
-        };
-        let bytes = std::mem::take(&mut taken.bytes);
-        match run(&db, &scope, &taken.name, bytes, lang, false) {
-            Ok(sum) => {
-                taken.discard();
-                // The import is done; a lost report is logged, not an error.
-                if let Err(e) = uploads::save_report(&id, &report_json(&sum.errors)) {
-                    tracing::warn!(error = %e, "import report not kept");
-                }
-                Ok((id, taken.name.clone(), sum))
+    let res = me
+        .run(&st, move |db, scope| {
+            Ok(confirm_run(db, scope, &id, &user_id, lang))
+        })
+        .await?;
+    outcome(&me, res)
+}
+
+/// Takes the kept upload of `user_id` and imports it for real; the kept
+/// data is deleted on success and restored on failure.
+fn confirm_run(
+    db: &hearth_store::Db,
+    scope: &hearth_core::scope::Scope,
+    id: &str,
+    user_id: &str,
+    lang: Lang,
+) -> Result<(String, String, ImportSummary), Failed> {
+    let Some(mut taken) = uploads::take(id, user_id).map_err(Failed::Io)? else {
+        return Err(Failed::Gone);
+    };
+    let bytes = std::mem::take(&mut taken.bytes);
+    match run(db, scope, &taken.name, bytes, lang, false) {
+        Ok(sum) => {
+            taken.discard();
+            // The import is done; a lost report is logged, not an error.
+            if let Err(e) = uploads::save_report(id, &report_json(&sum.errors)) {
+                tracing::warn!(error = %e, "import report not kept");
             }
-            Err(e) => {
-                if let Err(io) = taken.restore() {
-                    tracing::warn!(error = %io, "upload not restored");
-                }
-                Err(e)
-            }
+            Ok((id.to_string(), taken.name.clone(), sum))
         }
-    })
-    .await;
-    match res {
-        Ok(Ok((id, name, sum))) => report_page(&me, id, name, sum),
-        Ok(Err(f)) => failed_page(&me, f),
-        Err(e) => error_page(&me.ctx, e.into(), Some(me.me())),
+        Err(e) => {
+            if let Err(io) = taken.restore() {
+                tracing::warn!(error = %io, "upload not restored");
+            }
+            Err(e)
+        }
     }
 }
 
@@ -368,15 +377,16 @@ pub struct ReportQuery {
 
 /// `GET /import/report.json?id=`: the latest run's report as JSON
 /// (`[{row, column, code, message}]`).
-pub async fn report(me: SignedIn, q: Result<Query<ReportQuery>, QueryRejection>) -> Response {
-    if !me.scope.can(Permission::WriteRegister) {
-        return forbidden(&me);
-    }
+pub async fn report(me: SignedIn, q: Result<Query<ReportQuery>, QueryRejection>) -> PageResult {
+    me.require(Permission::WriteRegister)?;
     let id = q.map(|Query(q)| q.id).unwrap_or_default();
     let user_id = me.user.id.clone();
-    let found = tokio::task::spawn_blocking(move || uploads::report(id.trim(), &user_id)).await;
+    let found = tokio::task::spawn_blocking(move || uploads::report(id.trim(), &user_id))
+        .await
+        .map_err(WebError::from)
+        .page(&me)?;
     match found {
-        Ok(Some(json)) => (
+        Some(json) => Ok((
             [
                 (header::CONTENT_TYPE, "application/json; charset=utf-8"),
                 (
@@ -386,9 +396,8 @@ pub async fn report(me: SignedIn, q: Result<Query<ReportQuery>, QueryRejection>)
             ],
             json,
         )
-            .into_response(),
-        Ok(None) => error_page(&me.ctx, WebError::NotFound, Some(me.me())),
-        Err(e) => error_page(&me.ctx, e.into(), Some(me.me())),
+            .into_response()),
+        None => Err(me.fail(WebError::NotFound)),
     }
 }
 

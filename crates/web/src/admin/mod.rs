@@ -48,9 +48,7 @@ pub fn routes() -> Router<AppState> {
         .route("/import/report.json", get(import::report))
 }
 
-pub(crate) use crate::kit::params::{query_string, word};
-
 /// A role's name in the user's language.
 pub(crate) fn role_label(lang: hearth_core::Lang, role: hearth_core::user::Role) -> String {
-    word(lang, "admin.role", role.code())
+    crate::kit::params::word(lang, "admin.role", role.code())
 }

@@ -2,18 +2,19 @@
 //! resetting a password, disabling and re-enabling. The store checks the
 //! permission again and writes every change to the audit trail.
 
-use super::{query_string, role_label};
+use super::role_label;
 use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::{Tr, t};
-use crate::kit::page::{error_page, other_lang, render};
+use crate::kit::page::{OrPage, PageFail, PageResult, other_lang, render, see_other};
+use crate::kit::params::query_string;
 use crate::session::{Me, SignedIn};
 use askama::Template;
 use axum::Form;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use hearth_core::scope::Permission;
 use hearth_core::user::{Role, check_password_strength, hash_password, parse_username};
 use hearth_core::{Lang, Reason};
@@ -129,10 +130,6 @@ pub struct UsersQuery {
     name: String,
 }
 
-fn forbidden(me: &SignedIn) -> Response {
-    error_page(&me.ctx, WebError::Forbidden, Some(me.me()))
-}
-
 /// Renders the page: the account list (with an optional refusal on one
 /// row), the create form as typed, and a notice.
 async fn users_page(
@@ -143,38 +140,32 @@ async fn users_page(
     row_error: Option<RowError>,
     notice: Option<String>,
     status: StatusCode,
-) -> Response {
-    let db = st.db.clone();
-    let scope = me.scope.clone();
-    let res = tokio::task::spawn_blocking(move || {
-        let listing = users::list_with_org(&db, &scope)?;
-        // The enforcement grant of the roles that may hold one, asked as
-        // the store asks it for that user.
-        let mut grants = std::collections::HashMap::new();
-        for l in &listing {
-            if matches!(l.user.role, Role::TownStaff | Role::Supervisor) {
-                let theirs = hearth_core::scope::Scope::for_user(
-                    &l.user.id,
-                    &l.user.username,
-                    l.user.role,
-                    &l.user.org_code,
-                    false,
-                    &scope.origin,
-                );
-                grants.insert(
-                    l.user.id.clone(),
-                    hearth_store::enforcement::has_grant(&db, &theirs)?,
-                );
+) -> PageResult {
+    let (listing, grants) = me
+        .run(st, move |db, scope| {
+            let listing = users::list_with_org(db, scope)?;
+            // The enforcement grant of the roles that may hold one, asked as
+            // the store asks it for that user.
+            let mut grants = std::collections::HashMap::new();
+            for l in &listing {
+                if matches!(l.user.role, Role::TownStaff | Role::Supervisor) {
+                    let theirs = hearth_core::scope::Scope::for_user(
+                        &l.user.id,
+                        &l.user.username,
+                        l.user.role,
+                        &l.user.org_code,
+                        false,
+                        &scope.origin,
+                    );
+                    grants.insert(
+                        l.user.id.clone(),
+                        hearth_store::enforcement::has_grant(db, &theirs)?,
+                    );
+                }
             }
-        }
-        Ok::<_, StoreError>((listing, grants))
-    })
-    .await;
-    let (listing, grants) = match res {
-        Ok(Ok(l)) => l,
-        Ok(Err(e)) => return error_page(&me.ctx, e.into(), Some(me.me())),
-        Err(e) => return error_page(&me.ctx, e.into(), Some(me.me())),
-    };
+            Ok((listing, grants))
+        })
+        .await?;
     let lang = me.ctx.lang;
     let users = listing
         .into_iter()
@@ -208,7 +199,7 @@ async fn users_page(
             selected: chosen == Some(r),
         })
         .collect();
-    render(
+    Ok(render(
         &UsersPage {
             tr: me.ctx.tr(),
             me: Some(me.me()),
@@ -222,7 +213,7 @@ async fn users_page(
             roles,
         },
         status,
-    )
+    ))
 }
 
 /// `GET /admin/users`.
@@ -230,10 +221,8 @@ pub async fn page(
     State(st): State<AppState>,
     me: SignedIn,
     q: Result<Query<UsersQuery>, QueryRejection>,
-) -> Response {
-    if !me.scope.can(Permission::Administer) {
-        return forbidden(&me);
-    }
+) -> PageResult {
+    me.require(Permission::Administer)?;
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let notice = match q.done.as_str() {
         "created" | "reset" | "disabled" | "enabled" | "granted" | "withdrawn" => Some(format!(
@@ -267,11 +256,10 @@ pub async fn page(
 }
 
 fn done(what: &str, name: &str) -> Response {
-    Redirect::to(&format!(
+    see_other(&format!(
         "/admin/users?{}",
         query_string(&[("done", what), ("name", name)])
     ))
-    .into_response()
 }
 
 fn message(lang: Lang, field: &str, reason: &Reason) -> String {
@@ -326,13 +314,8 @@ pub async fn create(
     State(st): State<AppState>,
     me: SignedIn,
     Form(mut f): Form<CreateForm>,
-) -> Response {
-    if let Err(e) = me.check_csrf(&f.csrf) {
-        return error_page(&me.ctx, e, Some(me.me()));
-    }
-    if !me.scope.can(Permission::Administer) {
-        return forbidden(&me);
-    }
+) -> PageResult {
+    me.change_allowed(&f.csrf, Permission::Administer)?;
     let lang = me.ctx.lang;
     let (ok, errors) = check(&f, lang);
     let password = std::mem::take(&mut f.password);
@@ -348,33 +331,32 @@ pub async fn create(
         )
         .await;
     };
-    let db = st.db.clone();
-    let scope = me.scope.clone();
     let (display, org, named) = (
         f.display_name.trim().to_string(),
         f.org_code.trim().to_string(),
         wants_named_access(&f),
     );
     let name = username.clone();
-    let res = tokio::task::spawn_blocking(move || {
-        let hash = hash_password(&password).map_err(StoreError::Db)?;
-        users::create(
-            &db,
-            &scope,
-            &NewUser {
-                username: &name,
-                display_name: &display,
-                role,
-                org_code: &org,
-                password_hash: &hash,
-                named_access: named,
-            },
-        )
-    })
-    .await;
+    let res = me
+        .run(&st, move |db, scope| {
+            let hash = hash_password(&password).map_err(StoreError::Db)?;
+            Ok(users::create(
+                db,
+                scope,
+                &NewUser {
+                    username: &name,
+                    display_name: &display,
+                    role,
+                    org_code: &org,
+                    password_hash: &hash,
+                    named_access: named,
+                },
+            ))
+        })
+        .await?;
     match res {
-        Ok(Ok(u)) => done("created", &u.username),
-        Ok(Err(StoreError::Invalid(fields))) => {
+        Ok(u) => Ok(done("created", &u.username)),
+        Err(StoreError::Invalid(fields)) => {
             let mut errors = CreateErrors::default();
             for fe in &fields {
                 errors.set(&fe.field, message(lang, &fe.field, &fe.reason));
@@ -390,8 +372,7 @@ pub async fn create(
             )
             .await
         }
-        Ok(Err(e)) => error_page(&me.ctx, e.into(), Some(me.me())),
-        Err(e) => error_page(&me.ctx, e.into(), Some(me.me())),
+        Err(e) => Err(me.fail(e)),
     }
 }
 
@@ -404,15 +385,13 @@ pub struct ResetForm {
 }
 
 /// The user name of an account, for the notice after a change.
-async fn username_of(st: &AppState, me: &SignedIn, id: &str) -> Result<String, WebError> {
-    let db = st.db.clone();
-    let scope = me.scope.clone();
-    let id = id.to_string();
-    let all = tokio::task::spawn_blocking(move || users::list(&db, &scope)).await??;
+async fn username_of(st: &AppState, me: &SignedIn, id: &str) -> Result<String, PageFail> {
+    let all = me.run(st, users::list).await?;
     all.into_iter()
         .find(|u| u.id == id)
         .map(|u| u.username)
         .ok_or(WebError::NotFound)
+        .page(me)
 }
 
 /// `POST /admin/users/{id}/reset-password`: sets a new password; every
@@ -422,17 +401,9 @@ pub async fn reset_password(
     me: SignedIn,
     Path(id): Path<String>,
     Form(f): Form<ResetForm>,
-) -> Response {
-    if let Err(e) = me.check_csrf(&f.csrf) {
-        return error_page(&me.ctx, e, Some(me.me()));
-    }
-    if !me.scope.can(Permission::Administer) {
-        return forbidden(&me);
-    }
-    let name = match username_of(&st, &me, &id).await {
-        Ok(n) => n,
-        Err(e) => return error_page(&me.ctx, e, Some(me.me())),
-    };
+) -> PageResult {
+    me.change_allowed(&f.csrf, Permission::Administer)?;
+    let name = username_of(&st, &me, &id).await?;
     if let Err(r) = check_password_strength(&f.password) {
         let row = RowError {
             user_id: id,
@@ -449,18 +420,12 @@ pub async fn reset_password(
         )
         .await;
     }
-    let db = st.db.clone();
-    let scope = me.scope.clone();
-    let res = tokio::task::spawn_blocking(move || {
+    me.run(&st, move |db, scope| {
         let hash = hash_password(&f.password).map_err(StoreError::Db)?;
-        hearth_store::auth::admin_reset_password(&db, &scope, &id, &hash)
+        hearth_store::auth::admin_reset_password(db, scope, &id, &hash)
     })
-    .await;
-    match res {
-        Ok(Ok(())) => done("reset", &name),
-        Ok(Err(e)) => error_page(&me.ctx, e.into(), Some(me.me())),
-        Err(e) => error_page(&me.ctx, e.into(), Some(me.me())),
-    }
+    .await?;
+    Ok(done("reset", &name))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -475,23 +440,20 @@ async fn set_disabled(
     id: String,
     csrf: &str,
     disabled: bool,
-) -> Response {
-    if let Err(e) = me.check_csrf(csrf) {
-        return error_page(&me.ctx, e, Some(me.me()));
-    }
-    if !me.scope.can(Permission::Administer) {
-        return forbidden(&me);
-    }
-    let db = st.db.clone();
-    let scope = me.scope.clone();
+) -> PageResult {
+    me.change_allowed(csrf, Permission::Administer)?;
     let target = id.clone();
-    let res = tokio::task::spawn_blocking(move || {
-        hearth_store::auth::set_disabled(&db, &scope, &target, disabled)
-    })
-    .await;
+    let res = me
+        .attempt(&st, move |db, scope| {
+            hearth_store::auth::set_disabled(db, scope, &target, disabled)
+        })
+        .await?;
     match res {
-        Ok(Ok(u)) => done(if disabled { "disabled" } else { "enabled" }, &u.username),
-        Ok(Err(StoreError::Invalid(_))) => {
+        Ok(u) => Ok(done(
+            if disabled { "disabled" } else { "enabled" },
+            &u.username,
+        )),
+        Err(StoreError::Invalid(_)) => {
             // The one refusal: an administrator disabling their own account.
             let row = RowError {
                 user_id: id,
@@ -508,8 +470,7 @@ async fn set_disabled(
             )
             .await
         }
-        Ok(Err(e)) => error_page(&me.ctx, e.into(), Some(me.me())),
-        Err(e) => error_page(&me.ctx, e.into(), Some(me.me())),
+        Err(e) => Err(me.fail(e)),
     }
 }
 
@@ -520,7 +481,7 @@ pub async fn disable(
     me: SignedIn,
     Path(id): Path<String>,
     Form(f): Form<CsrfOnly>,
-) -> Response {
+) -> PageResult {
     set_disabled(st, me, id, &f.csrf, true).await
 }
 
@@ -530,6 +491,6 @@ pub async fn enable(
     me: SignedIn,
     Path(id): Path<String>,
     Form(f): Form<CsrfOnly>,
-) -> Response {
+) -> PageResult {
     set_disabled(st, me, id, &f.csrf, false).await
 }

@@ -53,7 +53,7 @@ async fn params(
 ) -> Result<(Params, Vec<OrgRow>), PageFail> {
     let lang = me.ctx.lang;
     let q = query_or_error(q, lang).map_err(|e| me.bad_params(e, BACK))?;
-    let units = units(st, me).await.page(me)?;
+    let units = units(st, me).await?;
     let mut errs = Vec::new();
     let org = pick_org(me, &units, &q.org).map_err(|e| errs.push(e)).ok();
     let month = match given(&q.month) {

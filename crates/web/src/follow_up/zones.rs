@@ -138,7 +138,7 @@ fn village_param(me: &SignedIn, s: &str) -> Result<String, PageFail> {
 
 async fn zones_page(st: &AppState, me: &SignedIn, village: &str, x: ZonesExtras) -> PageResult {
     let lang = me.ctx.lang;
-    let units = units(st, me).await.page(me)?;
+    let units = units(st, me).await?;
     let VillageZones {
         zones,
         workers,

@@ -10,7 +10,6 @@ use chrono::NaiveDate;
 use hearth_core::dates::parse_date;
 use hearth_core::{FieldError, Lang, Reason};
 use hearth_store::StoreError;
-use hearth_store::register::{self, ClientIdTable, ClientIdUse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -139,23 +138,6 @@ pub(crate) fn opt_date(
     }
 }
 
-/// Whether a client-chosen id is new (`false`) or a retry (`true`); an id
-/// taken outside the caller's area is refused.
-pub(crate) fn retried(
-    db: &hearth_store::Db,
-    scope: &hearth_core::scope::Scope,
-    table: ClientIdTable,
-    id: Option<&str>,
-) -> Result<bool, StoreError> {
-    match id {
-        None => Ok(false),
-        Some(id) => match register::client_id_use(db, scope, table, id)? {
-            ClientIdUse::Free => Ok(false),
-            ClientIdUse::InScope => Ok(true),
-            ClientIdUse::Elsewhere => Err(StoreError::field("id", Reason::Duplicate)),
-        },
-    }
-}
 
 /// A client id from a body, refused as a field error when not a UUID.
 pub(crate) fn body_id(id: Option<&str>, lang: Lang) -> Result<Option<String>, ApiError> {

@@ -12,14 +12,13 @@
 //! - `panel`: the person page's seam.
 //! - `api`: the JSON handlers' shared pieces (`Page<T>`, ETags, paging,
 //!   client ids and retries).
-//! - `legacy`: the bare-`Response` helpers pages used before `PageResult`.
 
 pub mod api;
 pub mod api_org;
 pub mod form;
 pub mod labels;
-pub mod legacy;
 pub mod org;
 pub mod page;
 pub mod panel;
 pub mod params;
+pub mod run;

@@ -3,7 +3,7 @@
 //! caller's area), and the org and village selects.
 
 use crate::AppState;
-use crate::error::WebError;
+use crate::kit::page::PageFail;
 use crate::kit::form::{Opt, options};
 use crate::kit::params::{ParamError, given};
 use crate::session::SignedIn;
@@ -12,9 +12,8 @@ use hearth_store::orgs::OrgRow;
 use std::collections::HashMap;
 
 /// The org units the caller sees (her area and the units above it).
-pub(crate) async fn units(st: &AppState, me: &SignedIn) -> Result<Vec<OrgRow>, WebError> {
-    let (db, scope) = (st.db.clone(), me.scope.clone());
-    crate::kit::legacy::blocking(move || hearth_store::orgs::list(&db, &scope)).await
+pub(crate) async fn units(st: &AppState, me: &SignedIn) -> Result<Vec<OrgRow>, PageFail> {
+    me.run(st, hearth_store::orgs::list).await
 }
 
 /// The org unit a report is for: the typed code when it is a unit inside
@@ -83,7 +82,7 @@ pub(crate) fn village_options(me: &SignedIn, units: &[OrgRow], current: &str) ->
         Some(crate::kit::params::tx(me.ctx.lang, "screens.choose")),
         units
             .iter()
-            .filter(|u| u.level == "village" && me.scope.covers(&u.code))
+            .filter(|u| u.level == hearth_core::org::OrgLevel::Village && me.scope.covers(&u.code))
             .map(|u| (u.code.clone(), format!("{}（{}）", u.name, u.code))),
     )
 }

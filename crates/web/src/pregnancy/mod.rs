@@ -21,7 +21,7 @@
 use crate::AppState;
 use crate::kit::form::{Errors, Opt, options};
 use crate::kit::org::{names, units};
-use crate::kit::page::{OrPage, PageFail};
+use crate::kit::page::PageFail;
 use crate::kit::params::{tx, word};
 use crate::session::SignedIn;
 use axum::Router;
@@ -148,7 +148,10 @@ fn village_name(names: &HashMap<String, String>, code: &str) -> String {
 /// The villages the caller sees, for a list's village filter (empty when
 /// the caller has one village only, so no filter is shown).
 fn village_filter(units: &[OrgRow], current: &str, lang: Lang) -> Vec<Opt> {
-    let villages: Vec<&OrgRow> = units.iter().filter(|u| u.level == "village").collect();
+    let villages: Vec<&OrgRow> = units
+        .iter()
+        .filter(|u| u.level == hearth_core::org::OrgLevel::Village)
+        .collect();
     if villages.len() < 2 {
         return Vec::new();
     }
@@ -182,7 +185,7 @@ async fn org_names(
     st: &AppState,
     me: &SignedIn,
 ) -> Result<(Vec<OrgRow>, HashMap<String, String>), PageFail> {
-    let units = units(st, me).await.page(me)?;
+    let units = units(st, me).await?;
     let n = names(&units);
     Ok((units, n))
 }

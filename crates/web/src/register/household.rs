@@ -576,7 +576,7 @@ async fn new_page(
     errs: Errors,
     status: StatusCode,
 ) -> PageResult {
-    let units = units(st, me).await.page(me)?;
+    let units = units(st, me).await?;
     let tr = me.ctx.tr();
     let view = NewHouseholdPage {
         tr,

@@ -90,12 +90,3 @@ pub fn routes() -> Router<AppState> {
             post(registration::cancel).get(registration::show),
         )
 }
-
-// Transitional: other workflows' pages still import these kit helpers
-// through here; the register's own files import the kit directly. Remove
-// once nothing uses them.
-pub(crate) use crate::kit::form::{Errors, Opt, client_id, options, path_id, version_of};
-pub(crate) use crate::kit::legacy::{blocking, fail};
-pub(crate) use crate::kit::org::{names, village_options};
-pub(crate) use crate::kit::page::see_other;
-pub(crate) use crate::kit::params::{encode, tx};

@@ -56,8 +56,10 @@ fn build(
     Node {
         code: unit.code.clone(),
         name: unit.name.clone(),
-        level: tr.t(&format!("screens.level.{}", unit.level)).to_string(),
-        is_village: unit.level == "village",
+        level: tr
+            .t(&format!("screens.level.{}", unit.level.as_str()))
+            .to_string(),
+        is_village: unit.level == hearth_core::org::OrgLevel::Village,
         households: own.map_or(0, |c| c.households) + sum(|n| n.households),
         residents: own.map_or(0, |c| c.residents) + sum(|n| n.residents),
         women: own.map_or(0, |c| c.women_15_49) + sum(|n| n.women),
@@ -106,10 +108,15 @@ mod tests {
     use super::*;
 
     fn unit(code: &str, parent: Option<&str>, level: &str) -> OrgRow {
+        use hearth_core::org::OrgLevel;
         OrgRow {
             code: code.into(),
             parent_code: parent.map(str::to_string),
-            level: level.into(),
+            level: match level {
+                "county" => OrgLevel::County,
+                "town" => OrgLevel::Town,
+                _ => OrgLevel::Village,
+            },
             name: code.into(),
         }
     }

@@ -137,7 +137,7 @@ struct FormState {
 
 async fn person_form_page(st: &AppState, me: &SignedIn, f: PersonForm, s: FormState) -> PageResult {
     let lang = me.ctx.lang;
-    let units = units(st, me).await.page(me)?;
+    let units = units(st, me).await?;
     let view = PersonFormPage {
         tr: me.ctx.tr(),
         me: Some(me.me()),

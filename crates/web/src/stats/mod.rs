@@ -15,12 +15,13 @@
 
 use crate::AppState;
 use crate::i18n::{Tr, t};
-use crate::kit::page::{other_lang, render};
+use crate::kit::org::{pick_org, units};
+use crate::kit::page::{PageResult, other_lang, render};
+use crate::kit::params::{fmt_month, month_before, query_string};
 use crate::session::{Me, SignedIn};
 use askama::Template;
 use axum::Router;
 use axum::http::StatusCode;
-use axum::response::Response;
 use axum::routing::get;
 use chrono::{Datelike, NaiveDate};
 use hearth_core::dates::{fmt_date, today};
@@ -70,15 +71,6 @@ pub struct StatsQuery {
     pub reviewed: Option<String>,
 }
 
-// The statistics pages share the kit's helpers; these re-exports keep the
-// module's files short.
-pub(crate) use crate::kit::legacy::{bad_params, fail, report_fail, require_stats};
-pub(crate) use crate::kit::org::{org_options, pick_org, units};
-pub(crate) use crate::kit::params::{
-    ParamError, fmt_month, given, month_before, parse_month, parse_period, parse_year, pct,
-    query_or_error, query_string as qs, year_period,
-};
-
 // ---- pages --------------------------------------------------------------------
 
 struct IndexLink {
@@ -103,19 +95,11 @@ struct IndexPage {
 pub async fn index(
     axum::extract::State(st): axum::extract::State<AppState>,
     me: SignedIn,
-) -> Response {
-    if let Some(r) = require_stats(&me) {
-        return r;
-    }
+) -> PageResult {
+    me.require(Permission::ReadStatistics)?;
     let lang = me.ctx.lang;
-    let units = match units(&st, &me).await {
-        Ok(u) => u,
-        Err(e) => return fail(&me, e),
-    };
-    let org = match pick_org(&me, &units, &None) {
-        Ok(o) => o,
-        Err(e) => return bad_params(&me, vec![e], "/"),
-    };
+    let units = units(&st, &me).await?;
+    let org = pick_org(&me, &units, &None).map_err(|e| me.bad_params(vec![e], "/"))?;
     let now = today();
     let year = now.year().to_string();
     let (ly, lm) = month_before(now);
@@ -124,7 +108,7 @@ pub async fn index(
         let mut all = vec![("org", org.code.as_str())];
         all.extend_from_slice(pairs);
         IndexLink {
-            href: format!("{path}?{}", qs(&all)),
+            href: format!("{path}?{}", query_string(&all)),
             title: t(lang, &format!("stats.index.{key}")).to_string(),
             hint: t(lang, &format!("stats.index.{key}.hint")).to_string(),
         }
@@ -148,7 +132,7 @@ pub async fn index(
             &[("year", &year), ("reviewed", "no")],
         ));
     }
-    render(
+    Ok(render(
         &IndexPage {
             tr: me.ctx.tr(),
             me: Some(me.me()),
@@ -158,5 +142,5 @@ pub async fn index(
             is_admin: me.scope.can(Permission::Administer),
         },
         StatusCode::OK,
-    )
+    ))
 }

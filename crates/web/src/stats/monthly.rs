@@ -3,25 +3,29 @@
 //! row with the org unit and month, the header row, one row per village and
 //! the total, numbers as numbers.
 
-use super::{
-    ParamError, StatsQuery, bad_params, fail, fmt_month, month_before, org_options, parse_month,
-    pick_org, qs, query_or_error, report_fail, require_stats, units,
-};
+use super::StatsQuery;
 use crate::AppState;
 use crate::i18n::{Tr, t};
-use crate::kit::page::{other_lang, render};
-use crate::register::{Opt, blocking};
+use crate::kit::form::Opt;
+use crate::kit::org::{org_options, pick_org, units};
+use crate::kit::page::{OrPage, PageFail, PageResult, other_lang, render};
+use crate::kit::params::{
+    ParamError, fmt_month, month_before, parse_month, query_or_error, query_string,
+};
 use crate::session::{Me, SignedIn};
 use crate::xlsx::{self, Cell, Sheet};
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use hearth_core::Lang;
 use hearth_core::dates::today;
+use hearth_core::scope::Permission;
 use hearth_store::orgs::OrgRow;
 use hearth_store::stats::{self, MonthlyReport, MonthlyRow};
+
+/// Where a refused parameter's page links back to.
+const BACK: &str = "/stats/monthly";
 
 /// The report's columns after the village: catalogue key and value.
 /// A column's value in a row.
@@ -84,14 +88,11 @@ async fn params(
     st: &AppState,
     me: &SignedIn,
     q: Result<Query<StatsQuery>, QueryRejection>,
-) -> Result<(Vec<OrgRow>, OrgRow, i32, u32), Response> {
-    if let Some(r) = require_stats(me) {
-        return Err(r);
-    }
+) -> Result<(Vec<OrgRow>, OrgRow, i32, u32), PageFail> {
+    me.require(Permission::ReadStatistics)?;
     let lang = me.ctx.lang;
-    let back = "/stats/monthly";
-    let q = query_or_error(q, lang).map_err(|e| bad_params(me, e, back))?;
-    let units = units(st, me).await.map_err(|e| fail(me, e))?;
+    let q = query_or_error(q, lang).map_err(|e| me.bad_params(e, BACK))?;
+    let units = units(st, me).await?;
     let mut errs: Vec<ParamError> = Vec::new();
     let org = pick_org(me, &units, &q.org).map_err(|e| errs.push(e)).ok();
     let month = parse_month(&q.month, month_before(today()), lang)
@@ -99,7 +100,7 @@ async fn params(
         .ok();
     match (org, month) {
         (Some(o), Some((y, m))) => Ok((units, o, y, m)),
-        _ => Err(bad_params(me, errs, back)),
+        _ => Err(me.bad_params(errs, BACK)),
     }
 }
 
@@ -109,11 +110,12 @@ async fn report(
     org: &str,
     y: i32,
     m: u32,
-) -> Result<MonthlyReport, Response> {
-    let (db, scope, code) = (st.db.clone(), me.scope.clone(), org.to_string());
-    blocking(move || stats::monthly_report(&db, &scope, &code, y, m))
-        .await
-        .map_err(|e| report_fail(me, e, "/stats/monthly"))
+) -> Result<MonthlyReport, PageFail> {
+    let code = org.to_string();
+    me.run_report(st, BACK, move |db, scope| {
+        stats::monthly_report(db, scope, &code, y, m)
+    })
+    .await
 }
 
 /// `GET /stats/monthly?org=&month=YYYY-MM` (last month by default).
@@ -121,18 +123,12 @@ pub async fn page(
     State(st): State<AppState>,
     me: SignedIn,
     q: Result<Query<StatsQuery>, QueryRejection>,
-) -> Response {
-    let (units, org, y, m) = match params(&st, &me, q).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let r = match report(&st, &me, &org.code, y, m).await {
-        Ok(r) => r,
-        Err(resp) => return resp,
-    };
+) -> PageResult {
+    let (units, org, y, m) = params(&st, &me, q).await?;
+    let r = report(&st, &me, &org.code, y, m).await?;
     let lang = me.ctx.lang;
     let month = fmt_month(y, m);
-    render(
+    Ok(render(
         &MonthlyPage {
             tr: me.ctx.tr(),
             me: Some(me.me()),
@@ -147,12 +143,12 @@ pub async fn page(
             total: row_v(&r.total, t(lang, "stats.total")),
             export_href: format!(
                 "/stats/monthly.xlsx?{}",
-                qs(&[("org", &org.code), ("month", &month)])
+                query_string(&[("org", &org.code), ("month", &month)])
             ),
             month,
         },
         StatusCode::OK,
-    )
+    ))
 }
 
 /// The report as a sheet, with Chinese headers (the district's form).
@@ -191,30 +187,21 @@ pub async fn xlsx(
     State(st): State<AppState>,
     me: SignedIn,
     q: Result<Query<StatsQuery>, QueryRejection>,
-) -> Response {
-    let (_, org, y, m) = match params(&st, &me, q).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let r = match report(&st, &me, &org.code, y, m).await {
-        Ok(r) => r,
-        Err(resp) => return resp,
-    };
+) -> PageResult {
+    let (_, org, y, m) = params(&st, &me, q).await?;
+    let r = report(&st, &me, &org.code, y, m).await?;
     let sheet = monthly_sheet(&org, &r);
-    let (db, scope) = (st.db.clone(), me.scope.clone());
     let detail = format!("org={} month={}", org.code, fmt_month(y, m));
-    let done = tokio::task::spawn_blocking(move || {
-        xlsx::record_export(&db, &scope, "monthly_report", &detail)?;
-        xlsx::workbook(&sheet)
-    })
-    .await;
-    match done {
-        Ok(Ok(bytes)) => xlsx::download(
-            bytes,
-            &format!("monthly-{}-{}.xlsx", org.code, fmt_month(y, m)),
-            &format!("{}{}年{}月出生和孕情月报.xlsx", org.name, y, m),
-        ),
-        Ok(Err(e)) => fail(&me, e),
-        Err(e) => fail(&me, e.into()),
-    }
+    let bytes = me
+        .run(&st, move |db, scope| {
+            xlsx::record_export(db, scope, "monthly_report", &detail)?;
+            Ok(xlsx::workbook(&sheet))
+        })
+        .await?
+        .page(&me)?;
+    Ok(xlsx::download(
+        bytes,
+        &format!("monthly-{}-{}.xlsx", org.code, fmt_month(y, m)),
+        &format!("{}{}年{}月出生和孕情月报.xlsx", org.name, y, m),
+    ))
 }

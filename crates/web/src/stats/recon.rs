@@ -4,32 +4,25 @@
 //! name people, so they are for signed-in staff of the area only and the
 //! store audits their reading.
 
-use super::{
-    ParamError, StatsQuery, bad_params, fail, fmt_month, given, month_before, org_options,
-    parse_month, parse_year, pick_org, query_or_error, report_fail, require_stats, units,
-};
+use super::StatsQuery;
 use crate::AppState;
-use crate::error::WebError;
 use crate::i18n::{Tr, t};
-use crate::kit::page::{other_lang, render};
-use crate::register::{Opt, blocking, options};
+use crate::kit::form::{Opt, options};
+use crate::kit::labels::registration_status_label;
+use crate::kit::org::{org_options, pick_org, units};
+use crate::kit::page::{PageResult, other_lang, render};
+use crate::kit::params::{
+    ParamError, fmt_month, given, month_before, parse_month, parse_year, query_or_error,
+};
 use crate::session::{Me, SignedIn};
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use chrono::Datelike;
 use hearth_core::dates::today;
 use hearth_core::scope::Permission;
 use hearth_store::stats::{self, ReconRow, ReviewRow, StaleRegistration};
-
-/// The named lists need the register; a statistics-only role is refused.
-fn require_register(me: &SignedIn) -> Option<Response> {
-    require_stats(me).or_else(|| {
-        (!me.scope.can(Permission::ReadRegister)).then(|| fail(me, WebError::Forbidden))
-    })
-}
 
 #[derive(Template)]
 #[template(path = "stats/reconciliation.html")]
@@ -53,36 +46,29 @@ pub async fn reconciliation(
     State(st): State<AppState>,
     me: SignedIn,
     q: Result<Query<StatsQuery>, QueryRejection>,
-) -> Response {
-    if let Some(r) = require_stats(&me) {
-        return r;
-    }
+) -> PageResult {
+    me.require(Permission::ReadStatistics)?;
     let lang = me.ctx.lang;
     let back = "/stats/reconciliation";
-    let q = match query_or_error(q, lang) {
-        Ok(q) => q,
-        Err(e) => return bad_params(&me, e, back),
-    };
-    let units = match units(&st, &me).await {
-        Ok(u) => u,
-        Err(e) => return fail(&me, e),
-    };
+    let q = query_or_error(q, lang).map_err(|e| me.bad_params(e, back))?;
+    let units = units(&st, &me).await?;
     let mut errs: Vec<ParamError> = Vec::new();
     let org = pick_org(&me, &units, &q.org).map_err(|e| errs.push(e)).ok();
     let month = parse_month(&q.month, month_before(today()), lang)
         .map_err(|e| errs.push(e))
         .ok();
     let (Some(org), Some((y, m))) = (org, month) else {
-        return bad_params(&me, errs, back);
+        return Err(me.bad_params(errs, back));
     };
-    let (db, scope, code) = (st.db.clone(), me.scope.clone(), org.code.clone());
-    let r = match blocking(move || stats::reconciliation(&db, &scope, &code, y, m)).await {
-        Ok(r) => r,
-        Err(e) => return report_fail(&me, e, back),
-    };
+    let code = org.code.clone();
+    let r = me
+        .run_report(&st, back, move |db, scope| {
+            stats::reconciliation(db, scope, &code, y, m)
+        })
+        .await?;
     let mut total = r.total;
     total.village_name = t(lang, "stats.total").to_string();
-    render(
+    Ok(render(
         &ReconPage {
             tr: me.ctx.tr(),
             me: Some(me.me()),
@@ -96,7 +82,7 @@ pub async fn reconciliation(
             named: me.scope.can(Permission::ReadRegister),
         },
         StatusCode::OK,
-    )
+    ))
 }
 
 struct ReviewV {
@@ -118,25 +104,19 @@ struct ReviewPage {
     done: usize,
 }
 
-/// `GET /stats/review?org=&year=&reviewed=yes|no|all`.
+/// `GET /stats/review?org=&year=&reviewed=yes|no|all`: the named list
+/// needs the register as well as the statistics.
 pub async fn review(
     State(st): State<AppState>,
     me: SignedIn,
     q: Result<Query<StatsQuery>, QueryRejection>,
-) -> Response {
-    if let Some(r) = require_register(&me) {
-        return r;
-    }
+) -> PageResult {
+    me.require(Permission::ReadStatistics)?;
+    me.require(Permission::ReadRegister)?;
     let lang = me.ctx.lang;
     let back = "/stats/review";
-    let q = match query_or_error(q, lang) {
-        Ok(q) => q,
-        Err(e) => return bad_params(&me, e, back),
-    };
-    let units = match units(&st, &me).await {
-        Ok(u) => u,
-        Err(e) => return fail(&me, e),
-    };
+    let q = query_or_error(q, lang).map_err(|e| me.bad_params(e, back))?;
+    let units = units(&st, &me).await?;
     let mut errs: Vec<ParamError> = Vec::new();
     let org = pick_org(&me, &units, &q.org).map_err(|e| errs.push(e)).ok();
     let year = parse_year(&q.year, today().year(), lang)
@@ -155,14 +135,14 @@ pub async fn review(
         }
     };
     let (Some(org), Some(year), Some(reviewed)) = (org, year, reviewed) else {
-        return bad_params(&me, errs, back);
+        return Err(me.bad_params(errs, back));
     };
-    let (db, scope, code) = (st.db.clone(), me.scope.clone(), org.code.clone());
-    let rows =
-        match blocking(move || stats::annual_review(&db, &scope, &code, year, reviewed)).await {
-            Ok(r) => r,
-            Err(e) => return report_fail(&me, e, back),
-        };
+    let code = org.code.clone();
+    let rows = me
+        .run_report(&st, back, move |db, scope| {
+            stats::annual_review(db, scope, &code, year, reviewed)
+        })
+        .await?;
     let current = match reviewed {
         None => "all",
         Some(true) => "yes",
@@ -182,11 +162,11 @@ pub async fn review(
     let rows = rows
         .into_iter()
         .map(|row| ReviewV {
-            status: crate::kit::params::word(lang, "screens.reg.status", &row.status),
+            status: registration_status_label(lang, row.status),
             row,
         })
         .collect();
-    render(
+    Ok(render(
         &ReviewPage {
             tr: me.ctx.tr(),
             me: Some(me.me()),
@@ -199,5 +179,5 @@ pub async fn review(
             done,
         },
         StatusCode::OK,
-    )
+    ))
 }

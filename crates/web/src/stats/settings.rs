@@ -3,20 +3,18 @@
 //! the version the store checks so two administrators cannot overwrite
 //! each other unseen.
 
-use super::fail;
 use crate::AppState;
-use crate::error::WebError;
 use crate::i18n::{Tr, t};
-use crate::kit::page::{other_lang, render};
-use crate::register::{Errors, blocking, see_other, version_of};
+use crate::kit::form::{Errors, version_of};
+use crate::kit::page::{PageResult, other_lang, render, see_other};
 use crate::session::{Me, SignedIn};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use hearth_core::Reason;
 use hearth_core::scope::Permission;
+use hearth_store::StoreError;
 use hearth_store::settings::{self, Incentives};
 use serde::Deserialize;
 
@@ -38,11 +36,6 @@ struct SettingsPage {
     conflict: Option<Incentives>,
 }
 
-/// The 403 page for anyone but an administrator.
-fn admin_only(me: &SignedIn) -> Option<Response> {
-    (!me.scope.can(Permission::Administer)).then(|| fail(me, WebError::Forbidden))
-}
-
 #[derive(Debug, Default, Deserialize)]
 pub struct DoneQuery {
     #[serde(default)]
@@ -54,17 +47,11 @@ pub async fn page(
     State(st): State<AppState>,
     me: SignedIn,
     q: Result<Query<DoneQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    if let Some(r) = admin_only(&me) {
-        return r;
-    }
-    let (db, scope) = (st.db.clone(), me.scope.clone());
-    let cur = match blocking(move || settings::incentives(&db, &scope)).await {
-        Ok(c) => c,
-        Err(e) => return fail(&me, e),
-    };
+) -> PageResult {
+    me.require(Permission::Administer)?;
+    let cur = me.run(&st, settings::incentives).await?;
     let saved = q.is_ok_and(|Query(q)| q.done.is_some());
-    render(
+    Ok(render(
         &SettingsPage {
             tr: me.ctx.tr(),
             me: Some(me.me()),
@@ -78,7 +65,7 @@ pub async fn page(
             conflict: None,
         },
         StatusCode::OK,
-    )
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -114,13 +101,8 @@ pub async fn save(
     State(st): State<AppState>,
     me: SignedIn,
     Form(f): Form<SettingsForm>,
-) -> Response {
-    if let Err(e) = me.check_csrf(&f.csrf) {
-        return fail(&me, e);
-    }
-    if let Some(r) = admin_only(&me) {
-        return r;
-    }
+) -> PageResult {
+    me.change_allowed(&f.csrf, Permission::Administer)?;
     let lang = me.ctx.lang;
     let version = version_of(&f.version);
     let again = |errs: Errors,
@@ -128,7 +110,7 @@ pub async fn save(
                  conflict: Option<Incentives>,
                  version: i64,
                  status: StatusCode| {
-        render(
+        Ok(render(
             &SettingsPage {
                 tr: me.ctx.tr(),
                 me: Some(me.me()),
@@ -142,7 +124,7 @@ pub async fn save(
                 conflict,
             },
             status,
-        )
+        ))
     };
     let mut errs = Errors::default();
     let reward = amount(&f.reward_per_timely)
@@ -154,12 +136,14 @@ pub async fn save(
     let (Some(reward), Some(deduction)) = (reward, deduction) else {
         return again(errs, None, None, version, StatusCode::UNPROCESSABLE_ENTITY);
     };
-    let (db, scope) = (st.db.clone(), me.scope.clone());
-    let res =
-        blocking(move || settings::set_incentives(&db, &scope, version, reward, deduction)).await;
+    let res = me
+        .attempt(&st, move |db, scope| {
+            settings::set_incentives(db, scope, version, reward, deduction)
+        })
+        .await?;
     match res {
-        Ok(_) => see_other("/admin/settings?done=1"),
-        Err(WebError::Invalid(fields)) => {
+        Ok(_) => Ok(see_other("/admin/settings?done=1")),
+        Err(StoreError::Invalid(fields)) => {
             let errs = Errors::from_fields(
                 &fields,
                 lang,
@@ -171,20 +155,17 @@ pub async fn save(
             );
             again(errs, None, None, version, StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(WebError::Conflict { .. }) => {
-            let (db, scope) = (st.db.clone(), me.scope.clone());
-            match blocking(move || settings::incentives(&db, &scope)).await {
-                Ok(cur) => again(
-                    Errors::default(),
-                    Some(t(lang, "stats.settings.conflict").to_string()),
-                    Some(cur.clone()),
-                    cur.version,
-                    StatusCode::CONFLICT,
-                ),
-                Err(e) => fail(&me, e),
-            }
+        Err(StoreError::Conflict { .. }) => {
+            let cur = me.run(&st, settings::incentives).await?;
+            again(
+                Errors::default(),
+                Some(t(lang, "stats.settings.conflict").to_string()),
+                Some(cur.clone()),
+                cur.version,
+                StatusCode::CONFLICT,
+            )
         }
-        Err(e) => fail(&me, e),
+        Err(e) => Err(me.fail(e)),
     }
 }
 

@@ -4,25 +4,27 @@
 //! them, and a chart by year drawn as inline SVG on the server (no script,
 //! no external file).
 
-use super::{
-    ParamError, StatsQuery, bad_params, fail, given, org_options, parse_period, pick_org, qs,
-    query_or_error, report_fail, require_stats, units,
-};
+use super::StatsQuery;
 use crate::AppState;
 use crate::i18n::{Tr, t};
-use crate::kit::page::{other_lang, render};
-use crate::register::{Opt, blocking};
+use crate::kit::form::Opt;
+use crate::kit::org::{org_options, pick_org, units};
+use crate::kit::page::{PageResult, other_lang, render};
+use crate::kit::params::{ParamError, given, parse_period, query_or_error, query_string};
 use crate::session::{Me, SignedIn};
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use chrono::Datelike;
 use hearth_core::Lang;
 use hearth_core::dates::fmt_date;
+use hearth_core::scope::Permission;
 use hearth_core::srb::{NORMAL_HIGH, NORMAL_LOW, SexRatio, SrbFlag};
-use hearth_store::stats::{self, SrbReport};
+use hearth_store::stats;
+
+/// Where a refused parameter's page links back to.
+const BACK: &str = "/stats/srb";
 
 /// Years the chart shows, ending with the period's last year.
 const CHART_YEARS: i32 = 5;
@@ -240,19 +242,11 @@ pub async fn page(
     State(st): State<AppState>,
     me: SignedIn,
     q: Result<Query<StatsQuery>, QueryRejection>,
-) -> Response {
-    if let Some(r) = require_stats(&me) {
-        return r;
-    }
+) -> PageResult {
+    me.require(Permission::ReadStatistics)?;
     let lang = me.ctx.lang;
-    let q = match query_or_error(q, lang) {
-        Ok(q) => q,
-        Err(e) => return bad_params(&me, e, "/stats/srb"),
-    };
-    let units = match units(&st, &me).await {
-        Ok(u) => u,
-        Err(e) => return fail(&me, e),
-    };
+    let q = query_or_error(q, lang).map_err(|e| me.bad_params(e, BACK))?;
+    let units = units(&st, &me).await?;
     let mut errs: Vec<ParamError> = Vec::new();
     let org = pick_org(&me, &units, &q.org).map_err(|e| errs.push(e)).ok();
     let period = parse_period(&q.from, &q.to, lang)
@@ -270,24 +264,21 @@ pub async fn page(
         }
     };
     let (Some(org), Some(period)) = (org, period) else {
-        return bad_params(&me, errs, "/stats/srb");
+        return Err(me.bad_params(errs, BACK));
     };
     if !errs.is_empty() {
-        return bad_params(&me, errs, "/stats/srb");
+        return Err(me.bad_params(errs, BACK));
     }
     let to_year = period.to.year();
     let from_year = to_year - (CHART_YEARS - 1);
-    let (db, scope, code) = (st.db.clone(), me.scope.clone(), org.code.clone());
-    let res = blocking(move || {
-        let report = stats::srb_by_village(&db, &scope, &code, period, include)?;
-        let years = stats::srb_by_year(&db, &scope, &code, from_year, to_year, include)?;
-        Ok((report, years))
-    })
-    .await;
-    let (report, years): (SrbReport, Vec<(i32, SexRatio)>) = match res {
-        Ok(x) => x,
-        Err(e) => return report_fail(&me, e, "/stats/srb"),
-    };
+    let code = org.code.clone();
+    let (report, years) = me
+        .run_report(&st, BACK, move |db, scope| {
+            let report = stats::srb_by_village(db, scope, &code, period, include)?;
+            let years = stats::srb_by_year(db, scope, &code, from_year, to_year, include)?;
+            Ok((report, years))
+        })
+        .await?;
     // One mark per year, a year the store left out drawn as no births.
     let years: Vec<(i32, SexRatio)> = (from_year..=to_year)
         .map(|y| {
@@ -301,7 +292,7 @@ pub async fn page(
     let to = fmt_date(period.to);
     let switch_href = format!(
         "/stats/srb?{}",
-        qs(&[
+        query_string(&[
             ("org", &org.code),
             ("from", &from),
             ("to", &to),
@@ -349,7 +340,7 @@ pub async fn page(
         chart_from: from_year,
         chart_to: to_year,
     };
-    render(&view, StatusCode::OK)
+    Ok(render(&view, StatusCode::OK))
 }
 
 #[cfg(test)]

@@ -2,26 +2,28 @@
 //! LMP) and the reporting-incentive ledger (孕情报告奖惩台账) for a year, with
 //! the amounts in force; the ledger's Excel export.
 
-use super::{
-    ParamError, StatsQuery, bad_params, fail, org_options, parse_year, pct, pick_org, qs,
-    query_or_error, report_fail, require_stats, units, year_period,
-};
+use super::StatsQuery;
 use crate::AppState;
 use crate::i18n::{Tr, t};
-use crate::kit::page::{other_lang, render};
-use crate::register::{Opt, blocking};
+use crate::kit::form::Opt;
+use crate::kit::org::{org_options, pick_org, units};
+use crate::kit::page::{OrPage, PageFail, PageResult, other_lang, render};
+use crate::kit::params::{ParamError, parse_year, pct, query_or_error, query_string, year_period};
 use crate::session::{Me, SignedIn};
 use crate::xlsx::{self, Cell, Sheet};
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use chrono::Datelike;
 use hearth_core::Lang;
 use hearth_core::dates::today;
+use hearth_core::scope::Permission;
 use hearth_store::orgs::OrgRow;
 use hearth_store::stats::{self, Ledger, TimelinessRow};
+
+/// Where a refused parameter's page links back to.
+const BACK: &str = "/stats/timeliness";
 
 struct RateV {
     code: String,
@@ -68,14 +70,11 @@ async fn params(
     st: &AppState,
     me: &SignedIn,
     q: Result<Query<StatsQuery>, QueryRejection>,
-    back: &str,
-) -> Result<(Vec<OrgRow>, OrgRow, i32), Response> {
-    if let Some(r) = require_stats(me) {
-        return Err(r);
-    }
+) -> Result<(Vec<OrgRow>, OrgRow, i32), PageFail> {
+    me.require(Permission::ReadStatistics)?;
     let lang = me.ctx.lang;
-    let q = query_or_error(q, lang).map_err(|e| bad_params(me, e, back))?;
-    let units = units(st, me).await.map_err(|e| fail(me, e))?;
+    let q = query_or_error(q, lang).map_err(|e| me.bad_params(e, BACK))?;
+    let units = units(st, me).await?;
     let mut errs: Vec<ParamError> = Vec::new();
     let org = pick_org(me, &units, &q.org).map_err(|e| errs.push(e)).ok();
     let year = parse_year(&q.year, today().year(), lang)
@@ -83,7 +82,7 @@ async fn params(
         .ok();
     match (org, year) {
         (Some(o), Some(y)) => Ok((units, o, y)),
-        _ => Err(bad_params(me, errs, back)),
+        _ => Err(me.bad_params(errs, BACK)),
     }
 }
 
@@ -92,24 +91,18 @@ pub async fn page(
     State(st): State<AppState>,
     me: SignedIn,
     q: Result<Query<StatsQuery>, QueryRejection>,
-) -> Response {
-    let (units, org, year) = match params(&st, &me, q, "/stats/timeliness").await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let (units, org, year) = params(&st, &me, q).await?;
     let lang = me.ctx.lang;
     let period = year_period(year);
-    let (db, scope, code) = (st.db.clone(), me.scope.clone(), org.code.clone());
-    let res = blocking(move || {
-        let rates = stats::timeliness_by_village(&db, &scope, &code, period)?;
-        let ledger = stats::incentive_ledger(&db, &scope, &code, period)?;
-        Ok((rates, ledger))
-    })
-    .await;
-    let (rates, ledger) = match res {
-        Ok(x) => x,
-        Err(e) => return report_fail(&me, e, "/stats/timeliness"),
-    };
+    let code = org.code.clone();
+    let (rates, ledger) = me
+        .run_report(&st, BACK, move |db, scope| {
+            let rates = stats::timeliness_by_village(db, scope, &code, period)?;
+            let ledger = stats::incentive_ledger(db, scope, &code, period)?;
+            Ok((rates, ledger))
+        })
+        .await?;
     let year_s = year.to_string();
     let view = TimelinessPage {
         tr: me.ctx.tr(),
@@ -131,11 +124,11 @@ pub async fn page(
         ledger,
         export_href: format!(
             "/stats/ledger.xlsx?{}",
-            qs(&[("org", &org.code), ("year", &year_s)])
+            query_string(&[("org", &org.code), ("year", &year_s)])
         ),
-        is_admin: me.scope.can(hearth_core::scope::Permission::Administer),
+        is_admin: me.scope.can(Permission::Administer),
     };
-    render(&view, StatusCode::OK)
+    Ok(render(&view, StatusCode::OK))
 }
 
 /// The ledger as a sheet (always with Chinese headers: it is the
@@ -204,35 +197,26 @@ pub async fn ledger_xlsx(
     State(st): State<AppState>,
     me: SignedIn,
     q: Result<Query<StatsQuery>, QueryRejection>,
-) -> Response {
-    let (_, org, year) = match params(&st, &me, q, "/stats/timeliness").await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let (db, scope, o) = (st.db.clone(), me.scope.clone(), org.clone());
-    let res = blocking(move || {
-        let l = stats::incentive_ledger(&db, &scope, &o.code, year_period(year))?;
-        Ok((l, db, scope))
-    })
-    .await;
-    let (ledger, db, scope) = match res {
-        Ok(x) => x,
-        Err(e) => return report_fail(&me, e, "/stats/timeliness"),
-    };
+) -> PageResult {
+    let (_, org, year) = params(&st, &me, q).await?;
+    let code = org.code.clone();
+    let ledger = me
+        .run_report(&st, BACK, move |db, scope| {
+            stats::incentive_ledger(db, scope, &code, year_period(year))
+        })
+        .await?;
     let sheet = ledger_sheet(&org, year, &ledger);
     let detail = format!("org={} year={year}", org.code);
-    let done = tokio::task::spawn_blocking(move || {
-        xlsx::record_export(&db, &scope, "incentive_ledger", &detail)?;
-        xlsx::workbook(&sheet)
-    })
-    .await;
-    match done {
-        Ok(Ok(bytes)) => xlsx::download(
-            bytes,
-            &format!("ledger-{}-{year}.xlsx", org.code),
-            &format!("{}{year}年孕情报告奖惩台账.xlsx", org.name),
-        ),
-        Ok(Err(e)) => fail(&me, e),
-        Err(e) => fail(&me, e.into()),
-    }
+    let bytes = me
+        .run(&st, move |db, scope| {
+            xlsx::record_export(db, scope, "incentive_ledger", &detail)?;
+            Ok(xlsx::workbook(&sheet))
+        })
+        .await?
+        .page(&me)?;
+    Ok(xlsx::download(
+        bytes,
+        &format!("ledger-{}-{year}.xlsx", org.code),
+        &format!("{}{year}年孕情报告奖惩台账.xlsx", org.name),
+    ))
 }

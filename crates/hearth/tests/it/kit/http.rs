@@ -159,3 +159,128 @@ pub fn section<'a>(html: &'a str, id: &str) -> &'a str {
     let end = rest.find("</section>").unwrap_or(rest.len());
     &rest[..end]
 }
+
+/// A download: status, content type, content disposition and the bytes.
+pub async fn download(
+    c: &reqwest::Client,
+    base: &str,
+    session: &str,
+    path: &str,
+) -> (u16, String, String, Vec<u8>) {
+    let res = c
+        .get(format!("{base}{path}"))
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let header = |n: &str| {
+        res.headers()
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let (ct, cd) = (header("content-type"), header("content-disposition"));
+    let bytes = res.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+    (status, ct, cd, bytes)
+}
+
+/// The first sheet of a workbook: its name and its rows as text cells
+/// (numbers as `2`, `0.5`…).
+pub fn read_xlsx_named(bytes: Vec<u8>) -> (String, Vec<Vec<String>>) {
+    use calamine::{Data, Reader};
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let name = wb.sheet_names().first().cloned().unwrap_or_default();
+    let range = wb.worksheet_range(&name).unwrap();
+    let rows = range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|d| match d {
+                    Data::Float(f) => format!("{f}"),
+                    Data::Int(i) => i.to_string(),
+                    Data::String(s) => s.clone(),
+                    Data::Empty => String::new(),
+                    other => format!("{other:?}"),
+                })
+                .collect()
+        })
+        .collect();
+    (name, rows)
+}
+
+/// The first sheet of a workbook as text cells.
+pub fn read_xlsx(bytes: Vec<u8>) -> Vec<Vec<String>> {
+    read_xlsx_named(bytes).1
+}
+
+/// The audit entries with `action` (and `entity` or `username` when
+/// given), read on a blocking thread: the PostgreSQL client must not run
+/// on a test's async thread.
+pub async fn audited(
+    db: &hearth_store::Db,
+    action: &str,
+    entity: Option<&str>,
+    username: Option<&str>,
+) -> usize {
+    let db = db.clone();
+    let f = hearth_store::audit::AuditFilter {
+        action: Some(action.into()),
+        entity: entity.map(str::to_string),
+        username: username.map(str::to_string),
+        limit: 100,
+        ..hearth_store::audit::AuditFilter::default()
+    };
+    tokio::task::spawn_blocking(move || {
+        hearth_store::audit::list(&db, &Scope::system("test"), &f)
+            .unwrap()
+            .len()
+    })
+    .await
+    .unwrap()
+}
+
+/// The table row (`<tr …>` to `</tr>`) holding the element with `id`.
+pub fn row<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in {html}"));
+    let start = html[..start].rfind("<tr").unwrap_or(start);
+    let rest = &html[start..];
+    &rest[..rest.find("</tr>").unwrap_or(rest.len())]
+}
+
+/// The text of the element with `id` (up to the next `<`).
+pub fn text_of<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in {html}"));
+    let rest = &html[start..];
+    let rest = &rest[rest.find('>').map_or(0, |i| i + 1)..];
+    &rest[..rest.find('<').unwrap_or(rest.len())]
+}
+
+/// The cells of a table row, tags stripped and trimmed.
+pub fn cells(row_html: &str) -> Vec<String> {
+    row_html
+        .split("<td")
+        .skip(1)
+        .map(|c| {
+            let c = &c[c.find('>').map_or(0, |i| i + 1)..];
+            let c = &c[..c.find("</td>").unwrap_or(c.len())];
+            let mut out = String::new();
+            let mut in_tag = false;
+            for ch in c.chars() {
+                match ch {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    _ if !in_tag => out.push(ch),
+                    _ => {}
+                }
+            }
+            out.trim().to_string()
+        })
+        .collect()
+}

@@ -316,3 +316,73 @@ pub fn audit_trail(db: &Db) -> Vec<hearth_store::audit::AuditEntry> {
 pub fn days_ago(n: i64) -> String {
     hearth_core::dates::fmt_date(today() - chrono::Duration::days(n))
 }
+
+/// An administrator of the district.
+pub fn admin_scope() -> Scope {
+    Scope::for_user(
+        "u-admin",
+        "admin",
+        Role::Admin,
+        "370404",
+        false,
+        "127.0.0.1",
+    )
+}
+
+/// The audit entries of `entity` with `action`.
+pub fn audit_count(db: &Db, entity: &str, action: &str) -> usize {
+    hearth_store::audit::list(
+        db,
+        &Scope::system("test"),
+        &hearth_store::audit::AuditFilter {
+            entity: Some(entity.into()),
+            action: Some(action.into()),
+            limit: 1000,
+            ..hearth_store::audit::AuditFilter::default()
+        },
+    )
+    .unwrap()
+    .len()
+}
+
+/// A store refusal as `(field, reason code)` pairs; anything else fails
+/// the test.
+pub fn field_errors<T: std::fmt::Debug>(
+    r: Result<T, hearth_store::StoreError>,
+) -> Vec<(String, &'static str)> {
+    match r {
+        Err(hearth_store::StoreError::Invalid(v)) => v
+            .iter()
+            .map(|f| (f.field.clone(), f.reason.code()))
+            .collect(),
+        other => panic!("expected invalid input, got {other:?}"),
+    }
+}
+
+/// One `(field, reason code)` pair, as [`field_errors`] gives them.
+pub fn pair(field: &str, code: &'static str) -> (String, &'static str) {
+    (field.to_string(), code)
+}
+
+/// A person made through the store: a man (`sex` 1) or a woman (2) of
+/// `village`, born in 1990–1999 with a resident ID no other person of the
+/// test run has, in no household.
+pub fn new_person(db: &Db, village: &str, name: &str, sex: u8) -> hearth_core::person::Person {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    // 450 people a birth date, a new date every 450; odd sequence numbers
+    // are men's, even ones women's.
+    let born = chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap()
+        + chrono::Duration::days(i64::from(n / 450) % 3650);
+    let seq = u16::try_from(n % 450).unwrap() * 2 + u16::from(sex == 1) + 100;
+    let id = ResidentId::compose("370404", born, seq).unwrap();
+    let p = PersonInput {
+        name: name.into(),
+        resident_id: id.as_str().into(),
+        village_code: village.into(),
+        ..PersonInput::default()
+    }
+    .validate(today())
+    .unwrap();
+    hearth_store::register::create_person(db, &Scope::system("test"), None, &p, None).unwrap().0
+}

@@ -1,4 +1,8 @@
-//! Statistics (sex ratio at birth, timeliness, reconciliation, monthly report) and the enforcement register: its store, API and screen tests, each on both backends.
+//! Statistics (sex ratio at birth, timeliness and the incentive ledger,
+//! reconciliation, the annual review, the monthly report and the incentive
+//! settings): store and screen tests, each on both backends, over the
+//! fixtures of `seed`.
 
 mod screens;
+mod seed;
 mod store;

@@ -3,248 +3,14 @@
 //! page (its table, interval, judgement, chart and the unverified switch),
 //! timeliness and the incentive ledger with the amounts changed on
 //! /admin/settings, the monthly report's Excel export read back with
-//! calamine, the reconciliation work list, the annual review list, the
-//! enforcement case register behind its grant, and scope (a village
-//! specialist cannot ask for another village's figures). Births and
-//! pregnancies are seeded with plain SQL so every count is known exactly.
+//! calamine, the reconciliation work list, the annual review list, and
+//! scope (a village specialist cannot ask for another village's figures).
+//! The data are the fixtures of `seed`, so every count is known exactly.
 
-use crate::kit::http::{PASSWORD, add_user, client, field_value};
-use crate::kit::http::{get, post};
+use super::seed::{births, delivery, registration, report, report_for};
+use crate::kit::http::*;
 use crate::kit::server::spawn_app;
 use crate::*;
-use hearth_core::scope::Scope;
-use hearth_core::user::Role;
-use hearth_store::StoreError;
-use hearth_store::audit::AuditFilter;
-use hearth_store::db::{P, Tx};
-
-// ---- HTTP helpers ---------------------------------------------------------------
-
-/// Signs in; returns the session cookie and its CSRF token (from the home
-/// page's sign-out form).
-async fn sign_in(c: &reqwest::Client, base: &str, user: &str) -> (String, String) {
-    let session = crate::kit::http::session(c, base, user, PASSWORD).await;
-    let (_, home) = get(c, base, &session, "/").await;
-    let csrf = field_value(&home, "csrf");
-    assert!(!csrf.is_empty(), "no csrf for {user}");
-    (session, csrf)
-}
-
-/// A download: status, content type, content disposition and the bytes.
-async fn download(
-    c: &reqwest::Client,
-    base: &str,
-    session: &str,
-    path: &str,
-) -> (u16, String, String, Vec<u8>) {
-    let res = c
-        .get(format!("{base}{path}"))
-        .header("cookie", session)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let status = res.status().as_u16();
-    let header = |n: &str| {
-        res.headers()
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string()
-    };
-    let (ct, cd) = (header("content-type"), header("content-disposition"));
-    let bytes = res.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
-    (status, ct, cd, bytes)
-}
-
-/// The table row (`<tr …>` to `</tr>`) with the given id.
-fn row<'a>(html: &'a str, id: &str) -> &'a str {
-    let start = html
-        .find(&format!("id=\"{id}\""))
-        .unwrap_or_else(|| panic!("no #{id} in {html}"));
-    let start = html[..start].rfind("<tr").unwrap_or(start);
-    let rest = &html[start..];
-    &rest[..rest.find("</tr>").unwrap_or(rest.len())]
-}
-
-/// The text of the element with the given id (up to the next `<`).
-fn text_of<'a>(html: &'a str, id: &str) -> &'a str {
-    let start = html
-        .find(&format!("id=\"{id}\""))
-        .unwrap_or_else(|| panic!("no #{id} in {html}"));
-    let rest = &html[start..];
-    let rest = &rest[rest.find('>').map_or(0, |i| i + 1)..];
-    &rest[..rest.find('<').unwrap_or(rest.len())]
-}
-
-/// The cells of a table row, tags stripped.
-fn cells(row_html: &str) -> Vec<String> {
-    row_html
-        .split("<td")
-        .skip(1)
-        .map(|c| {
-            let c = &c[c.find('>').map_or(0, |i| i + 1)..];
-            let c = &c[..c.find("</td>").unwrap_or(c.len())];
-            let mut out = String::new();
-            let mut in_tag = false;
-            for ch in c.chars() {
-                match ch {
-                    '<' => in_tag = true,
-                    '>' => in_tag = false,
-                    _ if !in_tag => out.push(ch),
-                    _ => {}
-                }
-            }
-            out.trim().to_string()
-        })
-        .collect()
-}
-
-// ---- seeding by SQL -------------------------------------------------------------
-
-const NOW: &str = "2024-12-01T00:00:00Z";
-
-fn seed(db: &hearth_store::Db, f: impl FnOnce(&mut Tx<'_>) -> Result<(), StoreError>) {
-    db.write(f).unwrap_or_else(|e| panic!("seed: {e}"));
-}
-
-fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
-/// A person without a resident ID (as a newborn is); returns the id.
-fn person(tx: &mut Tx<'_>, name: &str, sex: i64, village: &str) -> Result<String, StoreError> {
-    let id = new_id();
-    tx.exec(
-        "INSERT INTO person (id, resident_id, name, sex, birth_date, village_code, version,
-             change_seq, created_at, updated_at, name_initials)
-         VALUES ($1, NULL, $2, $3, '1994-04-04', $4, 1, 0, $5, $5, '')",
-        &[P::T(&id), P::T(name), P::I(sex), P::T(village), P::T(NOW)],
-    )?;
-    Ok(id)
-}
-
-/// A pregnancy of a new woman; `outcome` is `(code, date)` once ended.
-struct Preg<'a> {
-    village: &'a str,
-    lmp: &'a str,
-    reported_on: &'a str,
-    timely: bool,
-    reporter: &'a str,
-    outcome: Option<(&'a str, &'a str)>,
-}
-
-/// Inserts the pregnancy (and its woman); returns `(pregnancy, woman)`.
-fn pregnancy(tx: &mut Tx<'_>, p: &Preg<'_>) -> Result<(String, String), StoreError> {
-    let woman = person(tx, "孕妇", 2, p.village)?;
-    let id = new_id();
-    tx.exec(
-        "INSERT INTO pregnancy (id, woman_id, village_code, lmp, reported_on, source, edd,
-             timely, reported_by_name, outcome, outcome_on, version, change_seq,
-             created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 'self', $4, $6, $7, $8, $9, 1, 0, $10, $10)",
-        &[
-            P::T(&id),
-            P::T(&woman),
-            P::T(p.village),
-            P::T(p.lmp),
-            P::T(p.reported_on),
-            P::I(i64::from(p.timely)),
-            P::T(p.reporter),
-            p.outcome.map(|o| o.0).into(),
-            p.outcome.map(|o| o.1).into(),
-            P::T(NOW),
-        ],
-    )?;
-    Ok((id, woman))
-}
-
-/// `boys` and `girls` live births on `born_on` in `village`, of one
-/// delivery (one mother, one pregnancy ended as a live birth: its LMP 280
-/// days before, reported on time 60 days after the LMP).
-fn births(
-    tx: &mut Tx<'_>,
-    village: &str,
-    born_on: &str,
-    (boys, girls): (usize, usize),
-    order: i64,
-    verified: bool,
-) -> Result<(), StoreError> {
-    let born = chrono::NaiveDate::parse_from_str(born_on, "%Y-%m-%d")
-        .unwrap_or_else(|e| panic!("{born_on}: {e}"));
-    let lmp = born - chrono::Duration::days(280);
-    let reported = lmp + chrono::Duration::days(60);
-    let (lmp, reported) = (lmp.to_string(), reported.to_string());
-    let (preg, mother) = pregnancy(
-        tx,
-        &Preg {
-            village,
-            lmp: &lmp,
-            reported_on: &reported,
-            timely: true,
-            reporter: "专干",
-            outcome: Some(("live_birth", born_on)),
-        },
-    )?;
-    let sexes = std::iter::repeat_n(1, boys).chain(std::iter::repeat_n(2, girls));
-    for sex in sexes {
-        let child = person(tx, "新生儿", sex, village)?;
-        tx.exec(
-            "INSERT INTO birth (id, pregnancy_id, mother_id, child_id, village_code, sex,
-                 born_on, place, birth_order, reported_by_name, verified, version,
-                 change_seq, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'county_hospital', $8, '专干', $9, 1, 0,
-                 $10, $10)",
-            &[
-                P::T(&new_id()),
-                P::T(&preg),
-                P::T(&mother),
-                P::T(&child),
-                P::T(village),
-                P::I(sex),
-                P::T(born_on),
-                P::I(order),
-                P::I(i64::from(verified)),
-                P::T(NOW),
-            ],
-        )?;
-    }
-    Ok(())
-}
-
-/// A couple with a wife named `wife` and one current birth registration
-/// issued on `issued_on`; returns `(registration, wife)`.
-fn registration(
-    tx: &mut Tx<'_>,
-    wife: &str,
-    village: &str,
-    issued_on: &str,
-    review_due: &str,
-) -> Result<(String, String), StoreError> {
-    let w = person(tx, wife, 2, village)?;
-    let h = person(tx, "丈夫", 1, village)?;
-    let (couple, id) = (new_id(), new_id());
-    tx.exec(
-        "INSERT INTO couple (id, wife_id, husband_id, village_code, version, change_seq,
-             created_at, updated_at)
-         VALUES ($1, $2, $3, $4, 1, 0, $5, $5)",
-        &[P::T(&couple), P::T(&w), P::T(&h), P::T(village), P::T(NOW)],
-    )?;
-    tx.exec(
-        "INSERT INTO birth_registration (id, couple_id, village_code, child_order, number,
-             issued_on, status, review_due, version, change_seq, created_at, updated_at)
-         VALUES ($1, $2, $3, 1, $4, $5, 'current', $6, 1, 0, $7, $7)",
-        &[
-            P::T(&id),
-            P::T(&couple),
-            P::T(village),
-            P::T(&format!("DJ-{}", &id[id.len() - 8..])),
-            P::T(issued_on),
-            P::T(review_due),
-            P::T(NOW),
-        ],
-    )?;
-    Ok((id, w))
-}
 
 /// The 95 % Wilson interval of the male share, as a ratio, computed here
 /// from the formula independently of the application.
@@ -259,32 +25,7 @@ fn wilson_ratio(boys: i64, girls: i64) -> (f64, f64) {
     (lo / (1.0 - lo) * 100.0, hi / (1.0 - hi) * 100.0)
 }
 
-/// The audit entries with `action` (and `entity` or `username` when
-/// given), read on a blocking thread: the PostgreSQL client must not run
-/// on the test's async thread.
-async fn audited(
-    db: &hearth_store::Db,
-    action: &str,
-    entity: Option<&str>,
-    username: Option<&str>,
-) -> usize {
-    let db = db.clone();
-    let f = AuditFilter {
-        action: Some(action.into()),
-        entity: entity.map(str::to_string),
-        username: username.map(str::to_string),
-        limit: 100,
-        ..AuditFilter::default()
-    };
-    tokio::task::spawn_blocking(move || {
-        hearth_store::audit::list(&db, &Scope::system("test"), &f)
-            .unwrap_or_else(|e| panic!("{e}"))
-            .len()
-    })
-    .await
-    .unwrap_or_else(|e| panic!("{e}"))
-}
-
+/// The audit trail's export entries of `entity`.
 async fn exports(db: &hearth_store::Db, entity: &str) -> usize {
     audited(db, "export", Some(entity), None).await
 }
@@ -297,20 +38,18 @@ both!(
         let t = TestDb::new(kind);
         seed_orgs(&t.db);
         add_user(&t.db, "town1", Role::TownStaff, TOWN);
-        seed(&t.db, |tx| {
-            // V1: 140 boys, 100 girls, verified: a ratio of 140.0 whose whole
-            // interval lies above 107.
-            births(tx, V1, "2024-03-01", (140, 100), 1, true)?;
-            // V2: 55 verified births (too few to judge) and 5 unverified boys.
-            births(tx, V2, "2024-06-01", (30, 25), 2, true)?;
-            births(tx, V2, "2024-11-20", (5, 0), 2, false)?;
-            // An earlier year with few births, drawn as such on the chart.
-            births(tx, V1, "2022-05-05", (10, 10), 1, true)
-        });
+        // V1: 140 boys, 100 girls, verified: a ratio of 140.0 whose whole
+        // interval lies above 107.
+        births(&t.db, V1, "2024-03-01", (140, 100), 1, true);
+        // V2: 55 verified births (too few to judge) and 5 unverified boys.
+        births(&t.db, V2, "2024-06-01", (30, 25), 2, true);
+        births(&t.db, V2, "2024-11-20", (5, 0), 2, false);
+        // An earlier year with few births, drawn as such on the chart.
+        births(&t.db, V1, "2022-05-05", (10, 10), 1, true);
         let (base, rt) = spawn_app(t.db.clone());
         rt.block_on(async {
             let c = client();
-            let (s, _) = sign_in(&c, &base, "town1").await;
+            let (s, _) = page_session(&c, &base, "town1").await;
             let path = format!("/stats/srb?org={TOWN}&from=2024-01-01&to=2024-12-31");
             let (status, html) = get(&c, &base, &s, &path).await;
             assert_eq!(status, 200, "{html}");
@@ -400,7 +139,7 @@ both!(
         seed_orgs(&t.db);
         add_user(&t.db, "town1", Role::TownStaff, TOWN);
         add_user(&t.db, "admin1", Role::Admin, "370404");
-        seed(&t.db, |tx| {
+        {
             let reports = [
                 (V1, "2024-01-01", "2024-02-15", true, "王专干"),
                 (V1, "2024-02-01", "2024-03-20", true, "王专干"),
@@ -411,25 +150,22 @@ both!(
                 // Another year: not counted.
                 (V2, "2023-01-01", "2023-05-01", false, "李专干"),
             ];
-            for (village, lmp, reported_on, timely, reporter) in reports {
-                pregnancy(
-                    tx,
-                    &Preg {
-                        village,
-                        lmp,
-                        reported_on,
-                        timely,
-                        reporter,
-                        outcome: Some(("miscarriage", reported_on)),
-                    },
-                )?;
+            // Timely or late follows from the dates (91 days), as marked.
+            for (village, lmp, reported_on, _timely, reporter) in reports {
+                report(
+                    &t.db,
+                    village,
+                    lmp,
+                    reported_on,
+                    reporter,
+                    Some(("miscarriage", reported_on)),
+                );
             }
-            Ok(())
-        });
+        }
         let (base, rt) = spawn_app(t.db.clone());
         rt.block_on(async {
             let c = client();
-            let (s, s_csrf) = sign_in(&c, &base, "town1").await;
+            let (s, s_csrf) = page_session(&c, &base, "town1").await;
             let path = format!("/stats/timeliness?org={TOWN}&year=2024");
             let (status, html) = get(&c, &base, &s, &path).await;
             assert_eq!(status, 200, "{html}");
@@ -484,7 +220,7 @@ both!(
             // Only an administrator opens the settings.
             let (status, _) = get(&c, &base, &s, "/admin/settings").await;
             assert_eq!(status, 403);
-            let (a, _) = sign_in(&c, &base, "admin1").await;
+            let (a, _) = page_session(&c, &base, "admin1").await;
             let (status, form) = get(&c, &base, &a, "/admin/settings").await;
             assert_eq!(status, 200, "{form}");
             let (csrf, version) = (field_value(&form, "csrf"), field_value(&form, "version"));
@@ -570,42 +306,13 @@ both!(
 
 // ---- the monthly report and its Excel export ---------------------------------------
 
-/// The first sheet of a workbook as text cells (numbers as `2`, `0`…).
-fn read_xlsx(bytes: Vec<u8>) -> Vec<Vec<String>> {
-    read_xlsx_named(bytes).1
-}
-
-fn read_xlsx_named(bytes: Vec<u8>) -> (String, Vec<Vec<String>>) {
-    use calamine::{Data, Reader};
-    let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
-        .unwrap_or_else(|e| panic!("not an xlsx: {e}"));
-    let name = wb.sheet_names().first().cloned().unwrap_or_default();
-    let range = wb.worksheet_range(&name).unwrap_or_else(|e| panic!("{e}"));
-    let rows = range
-        .rows()
-        .map(|r| {
-            r.iter()
-                .map(|d| match d {
-                    Data::Float(f) => format!("{f}"),
-                    Data::Int(i) => i.to_string(),
-                    Data::String(s) => s.clone(),
-                    Data::Empty => String::new(),
-                    other => format!("{other:?}"),
-                })
-                .collect()
-        })
-        .collect();
-    (name, rows)
-}
-
 /// True when every cell of `row` from the third on is a number cell.
 fn numeric_cells(bytes: &[u8], row: usize) -> bool {
     use calamine::{Data, Reader};
     let mut wb: calamine::Xlsx<_> =
-        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec()))
-            .unwrap_or_else(|e| panic!("{e}"));
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
     let name = wb.sheet_names().first().cloned().unwrap_or_default();
-    let range = wb.worksheet_range(&name).unwrap_or_else(|e| panic!("{e}"));
+    let range = wb.worksheet_range(&name).unwrap();
     range.rows().nth(row).is_some_and(|r| {
         r.iter()
             .skip(2)
@@ -619,51 +326,28 @@ both!(
         let t = TestDb::new(kind);
         seed_orgs(&t.db);
         add_user(&t.db, "town1", Role::TownStaff, TOWN);
-        seed(&t.db, |tx| {
-            // V1 in October 2024: two pregnancies reported (one timely), still
-            // open at the month's end, and twins (a boy and a girl, one
-            // verified).
-            for (lmp, reported_on, timely) in [
-                ("2024-08-20", "2024-10-05", true),
-                ("2024-06-01", "2024-10-20", false),
-            ] {
-                pregnancy(
-                    tx,
-                    &Preg {
-                        village: V1,
-                        lmp,
-                        reported_on,
-                        timely,
-                        reporter: "王专干",
-                        outcome: None,
-                    },
-                )?;
-            }
-            births(tx, V1, "2024-10-12", (1, 0), 1, true)?;
-            // (the twins share one delivery: add the girl to the same pregnancy)
-            let preg = tx.query_one(
-                "SELECT pregnancy_id, mother_id FROM birth WHERE born_on = '2024-10-12'",
-                &[],
-            )?;
-            let (p, m) = (preg.str(0), preg.str(1));
-            let girl = person(tx, "新生儿", 2, V1)?;
-            tx.exec(
-            "INSERT INTO birth (id, pregnancy_id, mother_id, child_id, village_code, sex, born_on,
-                 place, birth_order, reported_by_name, verified, version, change_seq,
-                 created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, 2, '2024-10-12', 'county_hospital', 2, '专干', 0, 1, 0,
-                 $6, $6)",
-            &[P::T(&new_id()), P::T(&p), P::T(&m), P::T(&girl), P::T(V1), P::T(NOW)],
-        )?;
-            // V2: one verified boy in October; a birth in November is not
-            // counted, though its pregnancy is still open at October's end.
-            births(tx, V2, "2024-10-03", (1, 0), 1, true)?;
-            births(tx, V2, "2024-11-03", (0, 1), 1, true)
-        });
+        // V1 in October 2024: two pregnancies reported (one timely), still
+        // open at the month's end, and twins (a boy and a girl, one
+        // verified).
+        for (lmp, reported_on) in [("2024-08-20", "2024-10-05"), ("2024-06-01", "2024-10-20")] {
+            report(&t.db, V1, lmp, reported_on, "王专干", None);
+        }
+        delivery(
+            &t.db,
+            V1,
+            "2024-10-12",
+            None,
+            &[(1, 1, true), (2, 2, false)],
+            None,
+        );
+        // V2: one verified boy in October; a birth in November is not
+        // counted, though its pregnancy is still open at October's end.
+        births(&t.db, V2, "2024-10-03", (1, 0), 1, true);
+        births(&t.db, V2, "2024-11-03", (0, 1), 1, true);
         let (base, rt) = spawn_app(t.db.clone());
         rt.block_on(async {
             let c = client();
-            let (s, _) = sign_in(&c, &base, "town1").await;
+            let (s, _) = page_session(&c, &base, "town1").await;
             let (status, html) = get(
                 &c,
                 &base,
@@ -796,29 +480,18 @@ both!(
         let t = TestDb::new(kind);
         seed_orgs(&t.db);
         add_user(&t.db, "town1", Role::TownStaff, TOWN);
-        let ids = std::cell::RefCell::new((String::new(), String::new()));
-        seed(&t.db, |tx| {
-            // Issued long ago, nothing since: listed for a visit.
-            let (stale, _) = registration(tx, "赵晓梅", V1, "2023-01-10", "2024-01-10")?;
-            // Issued long ago, but she reported a pregnancy since: not listed.
-            let (used, wife) = registration(tx, "钱小红", V2, "2023-01-10", "2024-01-10")?;
-            tx.exec(
-                "INSERT INTO pregnancy (id, woman_id, village_code, lmp, reported_on, source, edd,
-                 timely, reported_by_name, version, change_seq, created_at, updated_at)
-             VALUES ($1, $2, $3, '2023-05-01', '2023-06-01', 'self', '2024-02-05', 1, '专干',
-                 1, 0, $4, $4)",
-                &[P::T(&new_id()), P::T(&wife), P::T(V2), P::T(NOW)],
-            )?;
-            // Issued this October: counted as issued, too new to be stale.
-            registration(tx, "孙丽", V1, "2024-10-08", "2025-10-08")?;
-            *ids.borrow_mut() = (stale, used);
-            Ok(())
-        });
-        let (stale, used) = ids.into_inner();
+        // Issued long ago, nothing since: listed for a visit.
+        let stale = registration(&t.db, V1, "赵晓梅", "DJ-0001", "2023-01-10").id;
+        // Issued long ago, but she reported a pregnancy since: not listed.
+        let used = registration(&t.db, V2, "钱小红", "DJ-0002", "2023-01-10");
+        report_for(&t.db, &used.wife, "2023-05-01", "2023-06-01", "专干", None);
+        let used = used.id;
+        // Issued this October: counted as issued, too new to be stale.
+        registration(&t.db, V1, "孙丽", "DJ-0003", "2024-10-08");
         let (base, rt) = spawn_app(t.db.clone());
         rt.block_on(async {
             let c = client();
-            let (s, _) = sign_in(&c, &base, "town1").await;
+            let (s, _) = page_session(&c, &base, "town1").await;
             let (status, html) = get(
                 &c,
                 &base,
@@ -873,207 +546,18 @@ both!(
     }
 );
 
-// ---- the enforcement case register ------------------------------------------------
-
-both!(
-    enforcement_register_needs_the_grant_and_refuses_stale_edits,
-    |kind| {
-        let t = TestDb::new(kind);
-        seed_orgs(&t.db);
-        let town_id = add_user(&t.db, "town1", Role::TownStaff, TOWN);
-        add_user(&t.db, "admin1", Role::Admin, "370404");
-        let (base, rt) = spawn_app(t.db.clone());
-        rt.block_on(async {
-            let c = client();
-            let (s, csrf) = sign_in(&c, &base, "town1").await;
-            let (status, html) = get(&c, &base, &s, "/enforcement").await;
-            assert_eq!(status, 403);
-            assert!(html.contains("您没有查看两非案件登记簿的授权"), "{html}");
-            let (status, _) = get(&c, &base, &s, "/enforcement/new").await;
-            assert_eq!(status, 403);
-            // She cannot grant it to herself either.
-            let grant_path = format!("/admin/users/{town_id}/enforcement");
-            let (status, _, _) = post(
-                &c,
-                &base,
-                &s,
-                &grant_path,
-                &[("csrf", &csrf), ("granted", "1")],
-            )
-            .await;
-            assert_eq!(status, 403);
-
-            // An administrator grants it on the users page.
-            let (a, acsrf) = sign_in(&c, &base, "admin1").await;
-            let (_, users) = get(&c, &base, &a, "/admin/users").await;
-            assert!(
-                users.contains(&format!("action=\"{grant_path}\"")),
-                "{users}"
-            );
-            let (status, loc, _) = post(
-                &c,
-                &base,
-                &a,
-                &grant_path,
-                &[("csrf", &acsrf), ("granted", "1")],
-            )
-            .await;
-            assert_eq!(status, 303);
-            assert!(loc.starts_with("/admin/users?done=granted"), "{loc}");
-            let (_, users) = get(&c, &base, &a, &loc).await;
-            assert!(users.contains("已授予两非案件登记簿查看权"));
-
-            let (status, html) = get(&c, &base, &s, "/enforcement").await;
-            assert_eq!(status, 200, "{html}");
-            assert!(html.contains("没有案件"));
-
-            // A new case with bad input: the form again, each message by its field.
-            let (_, form) = get(&c, &base, &s, "/enforcement/new").await;
-            let client_id = field_value(&form, "client_id");
-            assert!(!client_id.is_empty());
-            let mut fields = vec![
-                ("csrf", csrf.clone()),
-                ("client_id", client_id.clone()),
-                ("org_code", V1.to_string()),
-                ("kind", "sex_identification".into()),
-                ("occurred_on", "2024-05-06".into()),
-                ("place", "".into()),
-                ("description", "私人诊所用 B 超鉴定胎儿性别".into()),
-                ("penalty", "没收设备".into()),
-                ("fine_yuan", "5000".into()),
-                ("status", "investigating".into()),
-                ("item_kind_1", "B 超机".into()),
-                ("item_count_1", "一台".into()),
-                ("item_kind_2", "药品".into()),
-                ("item_count_2", "30".into()),
-            ];
-            let send = |f: Vec<(&'static str, String)>| -> Vec<(String, String)> {
-                f.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
-            };
-            let post_pairs = |path: String, pairs: Vec<(String, String)>| {
-                let c = c.clone();
-                let base = base.clone();
-                let s = s.clone();
-                async move {
-                    let refs: Vec<(&str, &str)> = pairs
-                        .iter()
-                        .map(|(k, v)| (k.as_str(), v.as_str()))
-                        .collect();
-                    post(&c, &base, &s, &path, &refs).await
-                }
-            };
-            let (status, _, page) =
-                post_pairs("/enforcement/new".into(), send(fields.clone())).await;
-            assert_eq!(status, 422, "{page}");
-            assert!(page.contains("id=\"place-error\""), "{page}");
-            assert!(
-                page.contains("应为数字"),
-                "the item count's message: {page}"
-            );
-            assert!(
-                page.contains("私人诊所用 B 超鉴定胎儿性别"),
-                "typed values kept"
-            );
-
-            for f in fields.iter_mut() {
-                match f.0 {
-                    "place" => f.1 = "某镇某诊所".into(),
-                    "item_count_1" => f.1 = "1".into(),
-                    _ => {}
-                }
-            }
-            let (status, loc, page) =
-                post_pairs("/enforcement/new".into(), send(fields.clone())).await;
-            assert_eq!(status, 303, "{page}");
-            assert!(loc.starts_with("/enforcement/"), "{loc}");
-            // A retried submit with the same client id opens no second case.
-            let (status, loc2, _) =
-                post_pairs("/enforcement/new".into(), send(fields.clone())).await;
-            assert_eq!((status, loc2.as_str()), (303, loc.as_str()));
-
-            let (status, list) = get(&c, &base, &s, "/enforcement").await;
-            assert_eq!(status, 200);
-            assert_eq!(list.matches("<tr id=\"case-").count(), 1, "{list}");
-            assert!(
-                list.contains("某镇某诊所")
-                    && list.contains("B 超机 × 1")
-                    && list.contains("药品 × 30")
-            );
-            assert!(list.contains("调查中") && list.contains("非医学需要胎儿性别鉴定"));
-
-            // Edit: the first save works, the same version again is a conflict.
-            let (status, page) = get(&c, &base, &s, &loc).await;
-            assert_eq!(status, 200, "{page}");
-            let version = field_value(&page, "version");
-            assert_eq!(version, "1");
-            assert_eq!(field_value(&page, "item_kind_2"), "药品");
-            let mut edit: Vec<(&'static str, String)> = fields
-                .iter()
-                .filter(|(k, _)| *k != "client_id")
-                .cloned()
-                .collect();
-            edit.push(("version", version.clone()));
-            for f in edit.iter_mut() {
-                if f.0 == "status" {
-                    f.1 = "closed".into();
-                }
-            }
-            let (status, saved, _) = post_pairs(loc.clone(), send(edit.clone())).await;
-            assert_eq!(status, 303);
-            assert!(saved.ends_with("?saved=1"));
-            let (_, page) = get(&c, &base, &s, &saved).await;
-            assert!(page.contains("已结案") && page.contains("已保存"));
-            for f in edit.iter_mut() {
-                if f.0 == "penalty" {
-                    f.1 = "罚款并吊销执业许可".into();
-                }
-            }
-            let (status, _, page) = post_pairs(loc.clone(), send(edit)).await;
-            assert_eq!(status, 409, "{page}");
-            assert!(page.contains("该案件已被他人修改") && page.contains("id=\"case-conflict\""));
-            assert_eq!(field_value(&page, "version"), "2");
-            assert!(
-                page.contains("罚款并吊销执业许可"),
-                "what was typed is kept"
-            );
-
-            // Every view was audited.
-            let views = audited(&t.db, "view", None, Some("town1")).await;
-            assert!(views >= 4, "{views} views audited");
-
-            // Withdrawn: refused again at once.
-            let (status, loc, _) = post(
-                &c,
-                &base,
-                &a,
-                &grant_path,
-                &[("csrf", &acsrf), ("granted", "0")],
-            )
-            .await;
-            assert_eq!(
-                (status, loc.starts_with("/admin/users?done=withdrawn")),
-                (303, true)
-            );
-            let (status, _) = get(&c, &base, &s, "/enforcement").await;
-            assert_eq!(status, 403);
-        });
-    }
-);
-
 // ---- scope and bad parameters ----------------------------------------------------------
 
 both!(a_village_specialist_sees_only_her_village, |kind| {
     let t = TestDb::new(kind);
     seed_orgs(&t.db);
     add_user(&t.db, "v1", Role::VillageSpecialist, V1);
-    seed(&t.db, |tx| {
-        births(tx, V1, "2024-03-01", (3, 2), 1, true)?;
-        births(tx, V2, "2024-03-01", (7, 1), 1, true)
-    });
+    births(&t.db, V1, "2024-03-01", (3, 2), 1, true);
+    births(&t.db, V2, "2024-03-01", (7, 1), 1, true);
     let (base, rt) = spawn_app(t.db.clone());
     rt.block_on(async {
         let c = client();
-        let (s, _) = sign_in(&c, &base, "v1").await;
+        let (s, _) = page_session(&c, &base, "v1").await;
         // By default, her own village.
         let (status, html) = get(&c, &base, &s, "/stats/srb?from=2024-01-01&to=2024-12-31").await;
         assert_eq!(status, 200, "{html}");

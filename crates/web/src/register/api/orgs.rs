@@ -61,7 +61,7 @@ pub async fn list_org_units(
         .map(|u| {
             let in_scope = caller.scope.covers(&u.code);
             let counts = match &by_code {
-                Some(m) if in_scope && u.level == hearth_core::org::OrgLevel::Village.as_str() => {
+                Some(m) if in_scope && u.level == hearth_core::org::OrgLevel::Village => {
                     Some(m.get(&u.code).cloned().unwrap_or(OrgCountsDto {
                         households: 0,
                         residents: 0,
@@ -73,7 +73,7 @@ pub async fn list_org_units(
             OrgUnitDto {
                 code: u.code,
                 parent_code: u.parent_code,
-                level: u.level,
+                level: u.level.as_str().to_string(),
                 name: u.name,
                 in_scope,
                 counts,

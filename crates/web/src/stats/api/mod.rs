@@ -7,15 +7,15 @@ use crate::api::error::{ApiError, ErrorBody};
 use crate::api::extract::{ApiQuery, Caller};
 use crate::kit::api::opt_date;
 use crate::kit::api::renamed;
-use crate::pregnancy::api::dto::{
-    LedgerDto, SrbReportDto, SrbYearDto, StatsQuery, TimelinessDto, YearsQuery,
-};
 use axum::Json;
 use axum::extract::State;
 use chrono::{Datelike, NaiveDate};
+use dto::{LedgerDto, SrbReportDto, SrbYearDto, StatsQuery, TimelinessDto, YearsQuery};
 use hearth_core::dates::today;
 use hearth_core::{FieldError, Reason};
 use hearth_store::stats::{self, Period};
+
+pub mod dto;
 
 /// The org unit asked for, or the caller's own.
 fn org_of(caller: &Caller, org: Option<&str>) -> String {
