@@ -14,6 +14,7 @@ mod auth;
 mod browser;
 mod cli;
 mod enforcement;
+mod layout;
 mod follow_up;
 mod pages;
 mod pregnancy;
