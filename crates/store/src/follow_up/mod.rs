@@ -9,7 +9,7 @@
 //! One check per request: each function checks the role, the scope, a
 //! follow-up worker's own women and a client id's retry itself, once,
 //! inside its transaction, so a caller never asks first. A create that
-//! takes a client id answers [`Created`], saying whether it was a retry.
+//! takes a client id (`scoped::claim_id`) answers `(record, retried)`.
 //!
 //! - `zones`: zones of a village and who may be a zone's worker.
 //! - `assignment`: each woman's zone and worker, the unassigned women.
@@ -55,28 +55,3 @@ pub use work_list::{
     WORK_SECTION_MAX, WorkItem, WorkList, WorkSection, WorkerLoad, work_list, worst_workers,
 };
 pub use zones::{WorkerOption, Zone, create_zone, get_zone, list_zones, update_zone, workers_for};
-
-/// What a create with a client-chosen id answers: the record, and whether
-/// the call was a retry that found the record its first call made (the
-/// API answers 200 then instead of 201; a page redirects as the first
-/// time).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Created<T> {
-    pub record: T,
-    pub retried: bool,
-}
-
-impl<T> Created<T> {
-    pub(crate) fn new(record: T) -> Created<T> {
-        Created {
-            record,
-            retried: false,
-        }
-    }
-    pub(crate) fn retry(record: T) -> Created<T> {
-        Created {
-            record,
-            retried: true,
-        }
-    }
-}

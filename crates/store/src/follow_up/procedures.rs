@@ -1,13 +1,12 @@
 //! Contraceptive procedures (节育手术): recording one starts the procedure
 //! schedule (follow-ups days and months after it).
 
-use super::Created;
 use super::shared::{check_own_woman, load_woman};
+use crate::Db;
 use crate::audit::{self, Action};
 use crate::db::{P, Row};
 use crate::error::StoreError;
-use crate::scoped::{client, require};
-use crate::{Db, new_id};
+use crate::scoped::{claim_id, require};
 use chrono::NaiveDate;
 use hearth_core::Reason;
 use hearth_core::dates::{fmt_date, now_utc};
@@ -52,26 +51,25 @@ pub fn record_procedure(
     person_id: &str,
     input: &ProcedureInput,
     today: NaiveDate,
-) -> Result<Created<Procedure>, StoreError> {
+) -> Result<(Procedure, bool), StoreError> {
     require(scope, Permission::RecordVisit)?;
-    let client_id = client(client_id);
     db.write(|tx| {
         let w = load_woman(tx, scope, person_id)?;
-        if let Some(cid) = client_id
-            && let Some(r) = tx.query_opt(
+        let (id, taken) = claim_id(tx, scope, "contraceptive_procedure", client_id)?;
+        if taken {
+            // A retry only when it is her procedure again.
+            let r = tx.query_one(
                 &format!("SELECT {PROCEDURE_COLS} FROM contraceptive_procedure WHERE id = $1"),
-                &[P::T(cid)],
-            )?
-        {
+                &[P::T(&id)],
+            )?;
             let p = procedure_from(&r)?;
             if p.person_id == w.id {
-                return Ok(Created::retry(p));
+                return Ok((p, true));
             }
             return Err(StoreError::field("id", Reason::Duplicate));
         }
         check_own_woman(tx, scope, &w.id)?;
         let v = input.validate(today).map_err(StoreError::Invalid)?;
-        let id = client_id.map_or_else(new_id, str::to_string);
         let seq = tx.next_seq()?;
         let now = now_utc();
         tx.exec(
@@ -101,7 +99,7 @@ pub fn record_procedure(
             &format!("SELECT {PROCEDURE_COLS} FROM contraceptive_procedure WHERE id = $1"),
             &[P::T(&id)],
         )?;
-        Ok(Created::new(procedure_from(&r)?))
+        Ok((procedure_from(&r)?, false))
     })
 }
 

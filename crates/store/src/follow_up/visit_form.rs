@@ -7,7 +7,6 @@
 //! whether it was a retry) or the refused fields with the form to show
 //! them on.
 
-use super::Created;
 use super::assignment::{Assignment, load_assignment};
 use super::schedule::{ScheduledContact, Topic, load_rules, load_topics, scheduled};
 use super::shared::{Woman, check_own_woman, load_woman};
@@ -16,7 +15,7 @@ use crate::Db;
 use crate::audit::{self, Action};
 use crate::db::Tx;
 use crate::error::StoreError;
-use crate::scoped::{client, require};
+use crate::scoped::require;
 use chrono::NaiveDate;
 use hearth_core::FieldError;
 use hearth_core::dates::parse_date;
@@ -60,7 +59,8 @@ pub struct VisitForm {
 /// The answer to saving the visit form.
 #[derive(Debug, Clone, PartialEq)]
 pub enum VisitSave {
-    Saved(Created<Visit>),
+    /// The visit, and whether the save was a retry that found it.
+    Saved(Visit, bool),
     /// The refused fields and the form to show them on, for the date and
     /// mode typed.
     Refused {
@@ -158,11 +158,10 @@ pub fn save_visit(
     today: NaiveDate,
 ) -> Result<VisitSave, StoreError> {
     require(scope, Permission::RecordVisit)?;
-    let client_id = client(client_id);
     db.write(|tx| {
         let w = visited_woman(tx, scope, input)?;
         match record_in(tx, scope, &w, client_id, input, today) {
-            Ok(saved) => Ok(VisitSave::Saved(saved)),
+            Ok((v, retried)) => Ok(VisitSave::Saved(v, retried)),
             Err(StoreError::Invalid(errors)) => {
                 let on = parse_date(&input.visited_on).ok();
                 let mode = VisitMode::parse(&input.mode).ok();

@@ -3,7 +3,6 @@
 //! `visit_contact` (at most once per contact), and the needs raised are
 //! stored —, reading one and listing them.
 
-use super::Created;
 use super::assignment::load_assignment;
 use super::needs::{NEED_SQL, Need, need_from};
 use super::schedule::{load_rules, load_topics};
@@ -11,7 +10,7 @@ use super::shared::{Woman, actor_name, check_own_woman, facts_of, load_woman, to
 use crate::audit::{self, Action};
 use crate::db::{P, Tx};
 use crate::error::StoreError;
-use crate::scoped::{client, describe, page_of, range_of, require};
+use crate::scoped::{claim_id, describe, page_of, range_of, require};
 use crate::{Db, new_id};
 use chrono::NaiveDate;
 use hearth_core::Reason;
@@ -153,9 +152,8 @@ pub fn record_visit(
     client_id: Option<&str>,
     input: &VisitInput,
     today: NaiveDate,
-) -> Result<Created<Visit>, StoreError> {
+) -> Result<(Visit, bool), StoreError> {
     require(scope, Permission::RecordVisit)?;
-    let client_id = client(client_id);
     db.write(|tx| {
         let w = visited_woman(tx, scope, input)?;
         record_in(tx, scope, &w, client_id, input, today)
@@ -184,12 +182,13 @@ pub(super) fn record_in(
     client_id: Option<&str>,
     input: &VisitInput,
     today: NaiveDate,
-) -> Result<Created<Visit>, StoreError> {
-    if let Some(cid) = client_id
-        && let Some(r) = tx.query_opt("SELECT person_id FROM visit WHERE id = $1", &[P::T(cid)])?
-    {
-        if r.text(0)? == w.id {
-            return Ok(Created::retry(load_visit(tx, scope, cid)?));
+) -> Result<(Visit, bool), StoreError> {
+    let (id, taken) = claim_id(tx, scope, "visit", client_id)?;
+    if taken {
+        // A retry only when it is a visit of her again.
+        let v = load_visit(tx, scope, &id)?;
+        if v.person_id == w.id {
+            return Ok((v, true));
         }
         return Err(StoreError::field("id", Reason::Duplicate));
     }
@@ -207,7 +206,6 @@ pub(super) fn record_in(
         .filter(|a| a.village_code == w.village_code)
         .map(|a| a.zone_id);
     let worker_name = actor_name(tx, scope)?;
-    let id = client_id.map_or_else(new_id, str::to_string);
     let seq = tx.next_seq()?;
     let now = now_utc();
     let visited_on = fmt_date(v.visited_on);
@@ -278,7 +276,7 @@ pub(super) fn record_in(
         )?;
     }
     audit::record(tx, scope, Action::Create, "visit", Some(&id), None)?;
-    Ok(Created::new(load_visit(tx, scope, &id)?))
+    Ok((load_visit(tx, scope, &id)?, false))
 }
 
 /// One visit with what it covered and its needs; the view is audited.

@@ -2,13 +2,12 @@
 //! users who may be named a zone's worker. Changing a zone's worker moves
 //! every woman of the zone to the new worker in the same transaction.
 
-use super::Created;
 use super::shared::worker_arg;
+use crate::Db;
 use crate::audit::{self, Action};
 use crate::db::{P, Row, Tx};
 use crate::error::StoreError;
-use crate::scoped::{check_village, client, require};
-use crate::{Db, new_id};
+use crate::scoped::{check_village, claim_id, require};
 use hearth_core::Reason;
 use hearth_core::dates::now_utc;
 use hearth_core::scope::{Permission, Scope};
@@ -182,21 +181,18 @@ pub fn create_zone(
     village: &str,
     name: &str,
     worker_id: Option<&str>,
-) -> Result<Created<Zone>, StoreError> {
+) -> Result<(Zone, bool), StoreError> {
     require(scope, Permission::WriteRegister)?;
-    let client_id = client(client_id);
     let worker_id = worker_arg(worker_id);
     db.write(|tx| {
         let v = check_village(tx, scope, village)?;
         let name = zone_name(name)?;
-        if let Some(cid) = client_id
-            && let Some(r) = tx.query_opt(
-                "SELECT village_code, name FROM zone WHERE id = $1",
-                &[P::T(cid)],
-            )?
-        {
-            if r.text(0)? == v && r.text(1)? == name {
-                return Ok(Created::retry(load_zone(tx, scope, cid)?));
+        let (id, taken) = claim_id(tx, scope, "zone", client_id)?;
+        if taken {
+            // A retry only when it is the same zone again.
+            let z = load_zone(tx, scope, &id)?;
+            if z.village_code == v && z.name == name {
+                return Ok((z, true));
             }
             return Err(StoreError::field("id", Reason::Duplicate));
         }
@@ -212,7 +208,6 @@ pub fn create_zone(
         if let Some(w) = worker_id {
             check_worker(tx, &v, w)?;
         }
-        let id = client_id.map_or_else(new_id, str::to_string);
         let seq = tx.next_seq()?;
         let now = now_utc();
         tx.exec(
@@ -229,7 +224,7 @@ pub fn create_zone(
             ],
         )?;
         audit::record(tx, scope, Action::Create, "zone", Some(&id), None)?;
-        Ok(Created::new(load_zone(tx, scope, &id)?))
+        Ok((load_zone(tx, scope, &id)?, false))
     })
 }
 

@@ -5,12 +5,12 @@
 //! without an audit entry of its own: the person page is one view,
 //! audited once by the register.
 
+use super::is_worker;
 use crate::i18n::Tr;
 use crate::kit::panel::{PanelCtx, PersonPanel, rendered};
 use askama::Template;
 use hearth_core::person::Sex;
 use hearth_core::scope::Permission;
-use hearth_core::user::Role;
 use hearth_store::StoreError;
 
 /// Where the panel shows among the person page's panels.
@@ -37,8 +37,7 @@ pub fn person_panel(c: &PanelCtx<'_>) -> Result<Option<PersonPanel>, StoreError>
     }
     let a = hearth_store::follow_up::assignment_of(c.db, c.scope, &c.person.id)?;
     // A follow-up worker visits only the women assigned to her.
-    let mine =
-        c.role != Role::FollowUpWorker || a.as_ref().is_some_and(|a| a.worker_id == c.user_id);
+    let mine = !is_worker(c.scope) || a.as_ref().is_some_and(|a| a.worker_id == c.user_id);
     let view = FollowUpPanel {
         tr: Tr { lang: c.lang },
         person_id: c.person.id.clone(),

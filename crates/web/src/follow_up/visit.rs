@@ -386,7 +386,7 @@ pub async fn save(
         .await?;
     match answer {
         // A retry answers the first visit: the same redirect as the first time.
-        VisitSave::Saved(v) => Ok(see_other(&format!("/work?saved={}", v.record.id))),
+        VisitSave::Saved(v, _) => Ok(see_other(&format!("/work?saved={}", v.id))),
         VisitSave::Refused { errors, form } => {
             let errs = Errors::from_fields(&errors, lang, &KNOWN, &RENAME);
             form_page(&me, &form, f, errs, StatusCode::UNPROCESSABLE_ENTITY)

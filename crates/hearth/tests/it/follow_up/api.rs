@@ -16,10 +16,6 @@ use hearth_core::user::Role;
 use hearth_store::follow_up;
 use serde_json::{Value, json};
 
-fn days_ago(n: i64) -> String {
-    fmt_date(today() - Duration::days(n))
-}
-
 fn this_month() -> String {
     YearMonth::of(today()).to_string()
 }

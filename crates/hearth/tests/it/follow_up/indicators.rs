@@ -188,7 +188,7 @@ both!(work_list_sections, |kind| {
         d("2026-05-02"),
     )
     .unwrap()
-    .record;
+    .0;
     // W2's woman is not on W1's list.
     let hers = fx.woman("韩他", 3, &fx.z2);
 

@@ -214,7 +214,7 @@ both!(a_procedure_starts_its_three_contacts, |kind| {
         d("2026-01-10"),
     )
     .unwrap()
-    .record;
+    .0;
     let bad = fu::record_procedure(
         &fx.t.db,
         &fx.w1s,

@@ -7,7 +7,7 @@
 //! Excel export, and the administrators' schedule rules.
 
 use crate::kit::http::{add_user, client, field_value};
-use crate::kit::http::{field_block, get, page_session as sign_in, post};
+use crate::kit::http::{field_block, get, page_session as sign_in, post, section};
 use crate::kit::server::spawn_app;
 use crate::*;
 use hearth_core::dates::fmt_date;
@@ -19,29 +19,8 @@ use hearth_store::follow_up::{self as fu, VisitFilter};
 
 // ---- helpers ------------------------------------------------------------------------
 
-/// The part of a page from the element with `id` to the next `</section>`.
-fn section<'a>(html: &'a str, id: &str) -> &'a str {
-    let start = html
-        .find(&format!("id=\"{id}\""))
-        .unwrap_or_else(|| panic!("no #{id} in {html}"));
-    let rest = &html[start..];
-    let end = rest.find("</section>").unwrap_or(rest.len());
-    &rest[..end]
-}
-
-/// Runs store work from inside the test's async block (the PostgreSQL
-/// client starts its own runtime, which must not happen on a runtime
-/// thread).
-fn sync<T>(f: impl FnOnce() -> T) -> T {
-    tokio::task::block_in_place(f)
-}
-
 fn spec_scope() -> Scope {
     Scope::for_user("spec", "spec1", Role::VillageSpecialist, V1, false, "t")
-}
-
-fn sys() -> Scope {
-    Scope::system("test")
 }
 
 /// The accounts of a village: a specialist and two follow-up workers.
@@ -62,7 +41,7 @@ fn team(db: &hearth_store::Db) -> Team {
 fn zone(db: &hearth_store::Db, name: &str, worker: &str) -> fu::Zone {
     fu::create_zone(db, &spec_scope(), None, V1, name, Some(worker))
         .expect("create zone")
-        .record
+        .0
 }
 
 fn assign(db: &hearth_store::Db, person: &str, zone: &str) {

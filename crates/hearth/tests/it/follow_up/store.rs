@@ -49,10 +49,10 @@ pub(super) fn setup(kind: crate::Kind) -> Fx {
     let spec = scope_of(&spec_id, "spec1", Role::VillageSpecialist, V1);
     let z1 = fu::create_zone(&t.db, &spec, None, V1, "东片", Some(&w1))
         .unwrap()
-        .record;
+        .0;
     let z2 = fu::create_zone(&t.db, &spec, None, V1, "西片", Some(&w2))
         .unwrap()
-        .record;
+        .0;
     Fx {
         w1s: scope_of(&w1, "worker1", Role::FollowUpWorker, V1),
         w2s: scope_of(&w2, "worker2", Role::FollowUpWorker, V1),
@@ -96,7 +96,7 @@ impl Fx {
             },
             d(on),
         )
-        .map(|c| c.record)
+        .map(|c| c.0)
     }
 
     /// A pregnancy of `woman` ended by one live birth on `born_on`; the
@@ -376,8 +376,8 @@ both!(a_retry_with_the_same_client_id_does_not_duplicate, |kind| {
     };
     let first = fu::record_visit(&fx.t.db, &fx.w1s, Some(&cid), &input, d("2026-05-20")).unwrap();
     let again = fu::record_visit(&fx.t.db, &fx.w1s, Some(&cid), &input, d("2026-05-20")).unwrap();
-    assert!(!first.retried && again.retried);
-    let (first, again) = (first.record, again.record);
+    assert!(!first.1 && again.1);
+    let (first, again) = (first.0, again.0);
     assert_eq!(first, again);
     assert_eq!(first.id, cid);
     assert_eq!(first.needs.len(), 1);

@@ -173,10 +173,10 @@ pub async fn create_zone(
         })
         .await
         .map_err(|e| caller.err(org_renamed(e, "village")))?;
-    let z = made.record;
+    let (z, retried) = made;
     let location = format!("/api/v1/zones/{}", z.id);
     let version = z.version;
-    Ok(created(made.retried, &ZoneDto::from(z), version, &location))
+    Ok(created(retried, &ZoneDto::from(z), version, &location))
 }
 
 /// Read one zone.

@@ -79,15 +79,10 @@ pub async fn record_procedure(
         })
         .await
         .map_err(|e| caller.err(e))?;
-    let p = made.record;
+    let (p, retried) = made;
     let location = format!("/api/v1/persons/{}/procedures", p.person_id);
     let version = p.version;
-    Ok(created(
-        made.retried,
-        &ProcedureDto::from(p),
-        version,
-        &location,
-    ))
+    Ok(created(retried, &ProcedureDto::from(p), version, &location))
 }
 
 /// A person's contraceptive procedures, newest first.
@@ -245,15 +240,10 @@ pub async fn record_visit(
         })
         .await
         .map_err(|e| caller.err(e))?;
-    let v = made.record;
+    let (v, retried) = made;
     let location = format!("/api/v1/visits/{}", v.id);
     let version = v.version;
-    Ok(created(
-        made.retried,
-        &VisitDto::from(v),
-        version,
-        &location,
-    ))
+    Ok(created(retried, &VisitDto::from(v), version, &location))
 }
 
 /// Read one visit with the contacts it covered and its needs (audited).
