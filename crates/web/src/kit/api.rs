@@ -138,7 +138,6 @@ pub(crate) fn opt_date(
     }
 }
 
-
 /// A client id from a body, refused as a field error when not a UUID.
 pub(crate) fn body_id(id: Option<&str>, lang: Lang) -> Result<Option<String>, ApiError> {
     client_id(id).map_err(|e| ApiError::invalid(vec![e], lang))

@@ -3,8 +3,8 @@
 //! caller's area), and the org and village selects.
 
 use crate::AppState;
-use crate::kit::page::PageFail;
 use crate::kit::form::{Opt, options};
+use crate::kit::page::PageFail;
 use crate::kit::params::{ParamError, given};
 use crate::session::SignedIn;
 use hearth_core::Reason;

@@ -384,5 +384,7 @@ pub fn new_person(db: &Db, village: &str, name: &str, sex: u8) -> hearth_core::p
     }
     .validate(today())
     .unwrap();
-    hearth_store::register::create_person(db, &Scope::system("test"), None, &p, None).unwrap().0
+    hearth_store::register::create_person(db, &Scope::system("test"), None, &p, None)
+        .unwrap()
+        .0
 }
